@@ -250,6 +250,13 @@ typedef struct {
     int n_eta, n_alpha, n_b, n_T; /* log-uniform, endpoints included */
     double alpha_fixed, b_fixed;
     optsched_scaling_coeffs coeffs;
+    /* Theorem 3 only. 0: the seed's protocol, every point of the 3-D grid.
+     * 1: profile — b on its grid, (eta, alpha) minimised continuously inside their
+     * ranges by optsched_scaling_minimize_T. The joint landscape is nearly flat
+     * in b once (eta, alpha) are re-tuned (App. C.2), so the 3-D grid's
+     * discretisation error in (eta, alpha) decides which b wins; the profile
+     * removes that error and leaves only the b-grid spacing. */
+    int profile;
 } optsched_scaling_grid_spec;
 
 /* Footnote 3 of the seed: eta in (1e-15, 1e4), b in (1, 1e15), alpha in (1e-10, 1),
@@ -258,7 +265,7 @@ optsched_scaling_grid_spec optsched_scaling_grid_default(int kind);
 
 int optsched_scaling_grid_check(const optsched_scaling_grid_spec *g, optsched_error *err);
 
-/* i-th of n log-uniform values in [lo, hi]. */
+/* i-th of n log-uniform values in [lo, hi] (lo when n == 1). */
 double optsched_scaling_logspace(double lo, double hi, int i, int n);
 
 /* The grid minimum of Eq. 4 (coeffs) for each budget: arrays of length n_T.

@@ -27,6 +27,7 @@ optsched_scaling_grid_spec optsched_scaling_grid_default(int kind)
         .alpha_fixed = 1e-3, /* beta = 0.999 as in the seed's Figure 1 */
         .b_fixed = 1072,     /* the seed's Figure 2 */
         .coeffs = optsched_scaling_coeffs_c123(1.0, 1.0, 1.0, 1),
+        .profile = 0,
     };
     return g;
 }
@@ -49,10 +50,15 @@ int optsched_scaling_grid_check(const optsched_scaling_grid_spec *g, optsched_er
     if (!range_ok(g->T_lo, g->T_hi))
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--tokens-range: expected 0 < lo <= hi < inf");
-    if (g->n_eta < 2 || g->n_eta > 100000 || g->n_alpha < 2 || g->n_alpha > 100000 ||
-        g->n_b < 2 || g->n_b > 100000 || g->n_T < 1 || g->n_T > 100000)
+    /* one point on an axis is allowed: it pins that variable (Figure 1's fixed-b
+     * and fixed-eta curves) */
+    if (g->n_eta < 1 || g->n_eta > 100000 || g->n_alpha < 1 || g->n_alpha > 100000 ||
+        g->n_b < 1 || g->n_b > 100000 || g->n_T < 1 || g->n_T > 100000)
         return optsched_error_set(err, OPTSCHED_EINVAL,
-                                  "--points: expected an integer in [2,100000]");
+                                  "--points: expected an integer in [1,100000]");
+    if (g->profile && g->kind != OPTSCHED_SCALING_GRID_JOINT)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--method profile: only with --theorem 3");
     if (g->kind == OPTSCHED_SCALING_GRID_FIXED_MOMENTUM && !(g->alpha_fixed > 0 && g->alpha_fixed <= 1))
         return optsched_error_set(err, OPTSCHED_EINVAL, "--alpha: expected a number in (0,1]");
     if (g->kind == OPTSCHED_SCALING_GRID_FIXED_BATCH && !(g->b_fixed > 0 && isfinite(g->b_fixed)))
@@ -107,6 +113,39 @@ int optsched_scaling_grid_run(const optsched_scaling_grid_spec *g,
         bs[k] = nb == 1 ? g->b_fixed : optsched_scaling_logspace(g->b_lo, g->b_hi, k, nb);
     for (int t = 0; t < nT; t++) out->T[t] = optsched_scaling_logspace(g->T_lo, g->T_hi, t, nT);
 
+    if (g->profile) {
+        int bad = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(| : bad)
+        for (int t = 0; t < nT; t++) {
+            optsched_scaling_search s = optsched_scaling_search_default();
+            s.free_batch = 0;
+            s.eta_lo = g->eta_lo, s.eta_hi = g->eta_hi;
+            s.alpha_lo = g->alpha_lo, s.alpha_hi = g->alpha_hi;
+            s.scan = 48, s.tol = 1e-9;
+            double best = INFINITY;
+            optsched_scaling_point bp = {0};
+            int bk = 0;
+            for (int k = 0; k < nb; k++) {
+                optsched_scaling_point q = {.batch = bs[k], .tokens = out->T[t]};
+                optsched_error e2;
+                bad |= optsched_scaling_minimize_T(&c, &s, &q, &e2) != OPTSCHED_OK;
+                if (q.value < best) best = q.value, bp = q, bk = k;
+            }
+            out->eta[t] = bp.eta, out->alpha[t] = bp.alpha, out->batch[t] = bp.batch;
+            out->value[t] = best;
+            /* an inner variable at its range end counts as an edge too */
+            out->edge[t] = bk == 0 || bk == nb - 1 || bp.eta <= g->eta_lo * (1 + 1e-6) ||
+                           bp.eta >= g->eta_hi * (1 - 1e-6) || bp.alpha <= g->alpha_lo * (1 + 1e-6) ||
+                           bp.alpha >= g->alpha_hi * (1 - 1e-6);
+        }
+        free(eta), free(ieta), free(al), free(bs);
+        if (bad) {
+            optsched_scaling_grid_free(out);
+            return optsched_error_set(err, OPTSCHED_EFAIL, "grid: profile search failed");
+        }
+        return OPTSCHED_OK;
+    }
+
 #pragma omp parallel for schedule(dynamic, 1)
     for (int t = 0; t < nT; t++) {
         double T = out->T[t], best = INFINITY;
@@ -141,7 +180,7 @@ int optsched_scaling_grid_run(const optsched_scaling_grid_spec *g,
         out->alpha[t] = al[bj];
         out->batch[t] = bs[bk];
         out->value[t] = best;
-        out->edge[t] = bi == 0 || bi == ne - 1 || (na > 1 && (bj == 0 || bj == na - 1)) ||
+        out->edge[t] = (ne > 1 && (bi == 0 || bi == ne - 1)) || (na > 1 && (bj == 0 || bj == na - 1)) ||
                        (nb > 1 && (bk == 0 || bk == nb - 1));
     }
     free(eta), free(ieta), free(al), free(bs);
