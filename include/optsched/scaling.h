@@ -181,6 +181,10 @@ typedef struct {
 
 int optsched_scaling_isoloss_init(const optsched_scaling_problem *p, double alpha,
                                   optsched_scaling_isoloss *out, optsched_error *err);
+/* The same constants for any burn-in coefficient form:
+ * C_det = 2 sqrt(c1 (c4 + c5/alpha)), C_burn = c2/alpha, C_floor = c2 sqrt(alpha). */
+int optsched_scaling_isoloss_from_coeffs(const optsched_scaling_coeffs *c, double alpha,
+                                         optsched_scaling_isoloss *out, optsched_error *err);
 double optsched_scaling_isoloss_u(const optsched_scaling_isoloss *d, double b, double K);
 /* Iteration-limited regime: K_min = (C_det/c)^2. */
 double optsched_scaling_isoloss_kmin(const optsched_scaling_isoloss *d, double c);
@@ -292,6 +296,22 @@ typedef struct {
 
 int optsched_scaling_fit_power(const double *x, const double *y, int n, double x_lo,
                                double x_hi, optsched_scaling_fit *out, optsched_error *err);
+
+/* ---- files and plots (plot.c) -------------------------------------------- */
+
+/* Creates dir if missing (one level). */
+int optsched_scaling_outdir(const char *dir, optsched_error *err);
+
+/* Writes DIR/NAME as CSV (header line, then n rows of ncol columns taken from
+ * cols[j][i]) through a temporary name and rename(2). */
+int optsched_scaling_write_csv(const char *dir, const char *name, const char *header,
+                               const double *const *cols, int ncol, int n, optsched_error *err);
+
+/* Runs gnuplot on script (which may read files in dir by their final names),
+ * writing a PNG of width x height to a temporary name, then renames it to
+ * DIR/NAME. */
+int optsched_scaling_plot(const char *dir, const char *name, int width, int height,
+                          const char *script, optsched_error *err);
 
 #ifdef __cplusplus
 }

@@ -287,6 +287,17 @@ int optsched_scaling_isoloss_init(const optsched_scaling_problem *p, double alph
     return OPTSCHED_OK;
 }
 
+int optsched_scaling_isoloss_from_coeffs(const optsched_scaling_coeffs *c, double alpha,
+                                         optsched_scaling_isoloss *out, optsched_error *err)
+{
+    int st;
+    if ((st = check_coeffs(c, err)) || (st = check_alpha(alpha, err))) return st;
+    out->c_det = 2.0 * sqrt(c->c1 * (c->c4 + c->c5 / alpha));
+    out->c_burn = c->burn ? c->c2 / alpha : 0.0;
+    out->c_floor = c->c2 * sqrt(alpha);
+    return OPTSCHED_OK;
+}
+
 double optsched_scaling_isoloss_u(const optsched_scaling_isoloss *d, double b, double K)
 {
     return d->c_det / sqrt(K) + d->c_burn / (K * sqrt(b)) + d->c_floor / sqrt(b);

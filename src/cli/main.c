@@ -1,0 +1,43 @@
+/* optsched — entry point: dispatches to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"eval", cmd_eval, "exact expected loss and Monte Carlo statistics of one schedule"},
+    {"tune", cmd_tune, "tune one schedule family for a setting (grid + local refinement)"},
+    {"compare", cmd_compare, "tune every baseline family and compare them on common random numbers"},
+    {"scaling", cmd_scaling, "hyperparameter scaling laws from LMO convergence bounds"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: optsched COMMAND [options]   (optsched COMMAND --help for details)\n\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "optsched: unknown command '%s' (expected one of: eval, tune, compare, ...; "
+                    "see optsched --help)\n", argv[1]);
+    return 2;
+}
