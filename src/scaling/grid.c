@@ -150,32 +150,50 @@ int optsched_scaling_grid_run(const optsched_scaling_grid_spec *g,
     for (int t = 0; t < nT; t++) {
         double T = out->T[t], best = INFINITY;
         int bi = 0, bj = 0, bk = 0;
+        double *ce = malloc(sizeof(double) * (size_t)ne);
+        if (!ce) { /* reported after the loop */
+            out->value[t] = NAN;
+            continue;
+        }
         for (int j = 0; j < na; j++) {
             double a = al[j], sa = sqrt(a), ceta = c.c4 + c.c5 / a;
-            for (int k = 0; k < nb; k++) {
-                double b = bs[k], sb = sqrt(b);
-                /* Eq. 4 at (eta, a, b): c1 b/(eta T) + c2 sqrt(b)/(a T) + c2 sqrt(a/b)
-                 * + (c4 + c5/a) eta; the eta-free part is hoisted out of the scan. */
-                double A = c.c1 * b / T;
-                double rest = (c.burn ? c.c2 * sb / (a * T) : 0.0) + c.c2 * sa / sb;
-                double m = INFINITY;
-#pragma omp simd reduction(min : m)
-                for (int i = 0; i < ne; i++) {
-                    double v = A * ieta[i] + ceta * eta[i];
-                    m = v < m ? v : m;
+            for (int i = 0; i < ne; i++) ce[i] = ceta * eta[i];
+            /* Eq. 4 at (eta, a, b): c1 b/(eta T) + c2 sqrt(b)/(a T) + c2 sqrt(a/b)
+             * + (c4 + c5/a) eta. The eta-free part is hoisted out of the scan and
+             * four batch values share each pass over eta (four independent
+             * minimum chains keep the pipeline busy). */
+            for (int k0 = 0; k0 < nb; k0 += 4) {
+                int nk = nb - k0 < 4 ? nb - k0 : 4;
+                double A[4], rest[4], m[4] = {INFINITY, INFINITY, INFINITY, INFINITY};
+                for (int q = 0; q < 4; q++) {
+                    double b = bs[k0 + (q < nk ? q : 0)], sb = sqrt(b);
+                    A[q] = c.c1 * b / T;
+                    rest[q] = (c.burn ? c.c2 * sb / (a * T) : 0.0) + c.c2 * sa / sb;
                 }
-                if (m + rest < best) {
-                    /* rare: locate the first index attaining the minimum */
+                double m0 = INFINITY, m1 = INFINITY, m2 = INFINITY, m3 = INFINITY;
+                for (int i = 0; i < ne; i++) {
+                    double x = ieta[i], y = ce[i];
+                    double v0 = A[0] * x + y, v1 = A[1] * x + y, v2 = A[2] * x + y, v3 = A[3] * x + y;
+                    m0 = v0 < m0 ? v0 : m0;
+                    m1 = v1 < m1 ? v1 : m1;
+                    m2 = v2 < m2 ? v2 : m2;
+                    m3 = v3 < m3 ? v3 : m3;
+                }
+                m[0] = m0, m[1] = m1, m[2] = m2, m[3] = m3;
+                for (int q = 0; q < nk; q++) {
+                    if (!(m[q] + rest[q] < best)) continue;
+                    /* rare: locate the first eta index attaining the minimum */
                     int mi = 0;
                     double mv = INFINITY;
                     for (int i = 0; i < ne; i++) {
-                        double v = A * ieta[i] + ceta * eta[i];
+                        double v = A[q] * ieta[i] + ce[i];
                         if (v < mv) mv = v, mi = i;
                     }
-                    best = mv + rest, bi = mi, bj = j, bk = k;
+                    best = mv + rest[q], bi = mi, bj = j, bk = k0 + q;
                 }
             }
         }
+        free(ce);
         out->eta[t] = eta[bi];
         out->alpha[t] = al[bj];
         out->batch[t] = bs[bk];
@@ -184,5 +202,10 @@ int optsched_scaling_grid_run(const optsched_scaling_grid_spec *g,
                        (nb > 1 && (bk == 0 || bk == nb - 1));
     }
     free(eta), free(ieta), free(al), free(bs);
+    for (int t = 0; t < nT; t++)
+        if (isnan(out->value[t])) {
+            optsched_scaling_grid_free(out);
+            return optsched_error_set(err, OPTSCHED_ENOMEM, "grid: out of memory");
+        }
     return OPTSCHED_OK;
 }
