@@ -367,9 +367,9 @@ static int sub_optimum(int argc, char **argv)
         }
         if (!json)
             printf("regime %s: %s\n  eta    %.6g\n  alpha  %.6g  (beta = %.6g)\n  batch  %.6g\n"
-                   "  steps  %.6g\n  tokens %.6g\n  proxy  %.6g\n  bound  %.6g (Eq. 2 at this setting)\n%s%s%s",
+                   "  steps  %.6g\n  tokens %.6g\n  proxy  %.6g\n  bound  %.6g (%s at this setting)\n%s%s%s",
                    regime, objective, p.eta, p.alpha, 1 - p.alpha, p.batch, p.steps, p.tokens, p.value,
-                   bound, note[0] ? "  note: " : "", note, note[0] ? "\n" : "");
+                   bound, !strcmp(regime, "sgd") ? "Eq. 42" : "Eq. 2", note[0] ? "  note: " : "", note, note[0] ? "\n" : "");
     }
     cJSON_Delete(o);
     return 0;
