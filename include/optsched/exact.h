@@ -46,7 +46,7 @@ void optsched_prop_free(optsched_prop *p);
 int optsched_prop_set(optsched_prop *p, const optsched_model *m, double eta, double B);
 /* mom ← m(dt) starting from mom (in place), with the controls last set. */
 void optsched_prop_apply(optsched_prop *p, double dt, double *mom /* [K] */);
-/* Eigenvalues μ (ascending) and eigenvectors of the last set M, for callers that
+/* Eigenvalues μ (in no particular order) and eigenvectors of the last set M, for callers that
  * differentiate through the propagator: vecs[j*K + i] is component i of vector j. */
 const double *optsched_prop_eigenvalues(const optsched_prop *p);
 const double *optsched_prop_eigenvectors(const optsched_prop *p);

@@ -10,7 +10,8 @@
 
 void optsched_mc_options_default(optsched_mc_options *o)
 {
-    *o = (optsched_mc_options){.seed = 42, .paths = 200, .steps = 500, .first_path = 0, .record = 0};
+    *o =
+        (optsched_mc_options){.seed = 42, .paths = 200, .steps = 500, .first_path = 0, .record = 0};
 }
 
 void optsched_mc_result_free(optsched_mc_result *res)
@@ -24,10 +25,12 @@ static int check_options(const optsched_mc_options *o, optsched_error *err)
 {
     if (o->paths < 1 || o->paths > 100000000)
         return optsched_error_set(err, OPTSCHED_EINVAL,
-                                  "--paths: expected an integer in [1, 100000000], got %d", o->paths);
+                                  "--paths: expected an integer in [1, 100000000], got %d",
+                                  o->paths);
     if (o->steps < 1 || o->steps > 100000000)
         return optsched_error_set(err, OPTSCHED_EINVAL,
-                                  "--steps: expected an integer in [1, 100000000], got %d", o->steps);
+                                  "--steps: expected an integer in [1, 100000000], got %d",
+                                  o->steps);
     if (o->first_path < 0)
         return optsched_error_set(err, OPTSCHED_EINVAL, "first path must be >= 0, got %d",
                                   o->first_path);
@@ -45,17 +48,39 @@ static inline int em_step(const optsched_model *m, uint64_t seed, uint32_t path,
     }
     const int K = m->K;
     double ell = 0;
-    for (int k = 0; k < K; k++) ell += m->lambda[k] * a[k] * a[k];
+    for (int k = 0; k < K; k++)
+        ell += m->lambda[k] * a[k] * a[k];
     const double amp = eta * sqrt((ell + m->sigma2) / B * dt);
     const double drift = eta * m->P * dt;
     double z[4];
     for (int k = 0; k < K; k++) {
-        if ((k & 3) == 0) optsched_rng_normal4(seed, OPTSCHED_STREAM_BROWNIAN, path, step, (uint32_t)(k >> 2), z);
+        if ((k & 3) == 0)
+            optsched_rng_normal4(seed, OPTSCHED_STREAM_BROWNIAN, path, step, (uint32_t)(k >> 2), z);
         a[k] += -drift * m->lambda[k] * a[k] + amp * m->sqrt_lambda[k] * z[k & 3];
     }
     *r = out ? 0.0 : *r - B * dt;
     *dt_used = dt;
     return out;
+}
+
+/* Mean, std and SE in path order: independent of the thread count. */
+static void summarize(optsched_mc_result *res)
+{
+    const int N = res->paths;
+    double s = 0, c = 0, te = 0;
+    for (int i = 0; i < N; i++) {
+        s += res->loss[i];
+        c += res->compute[i];
+        te += res->t_end[i];
+    }
+    res->mean = s / N;
+    res->compute_mean = c / N;
+    res->t_end_mean = te / N;
+    double v = 0;
+    for (int i = 0; i < N; i++)
+        v += (res->loss[i] - res->mean) * (res->loss[i] - res->mean);
+    res->std = N > 1 ? sqrt(v / (N - 1)) : 0.0;
+    res->se = res->std / sqrt((double)N);
 }
 
 int optsched_mc_run(const optsched_model *m, optsched_policy_fn policy, void *ctx,
@@ -81,7 +106,8 @@ int optsched_mc_run(const optsched_model *m, optsched_policy_fn policy, void *ct
     res->t_end = res->loss + 2 * N;
     if (o->record) {
         res->B_trace = res->eta_trace + (size_t)N * S;
-        for (size_t i = 0; i < 2 * (size_t)N * S; i++) res->eta_trace[i] = NAN;
+        for (size_t i = 0; i < 2 * (size_t)N * S; i++)
+            res->eta_trace[i] = NAN;
     }
     res->paths = N;
     res->steps = S;
@@ -135,20 +161,7 @@ int optsched_mc_run(const optsched_model *m, optsched_policy_fn policy, void *ct
             live = w;
         }
     }
-    /* statistics in path order: independent of the thread count */
-    double s = 0, c = 0, te = 0;
-    for (int i = 0; i < N; i++) {
-        s += res->loss[i];
-        c += res->compute[i];
-        te += res->t_end[i];
-    }
-    res->mean = s / N;
-    res->compute_mean = c / N;
-    res->t_end_mean = te / N;
-    double v = 0;
-    for (int i = 0; i < N; i++) v += (res->loss[i] - res->mean) * (res->loss[i] - res->mean);
-    res->std = N > 1 ? sqrt(v / (N - 1)) : 0.0;
-    res->se = res->std / sqrt((double)N);
+    summarize(res);
 out:
     free(a);
     free(r);
@@ -160,31 +173,67 @@ out:
     return st;
 }
 
-typedef struct {
-    const optsched_model *m;
-    const optsched_schedule *s;
-} schedule_policy;
-
-static int open_loop(void *vctx, int n, const double *a, const double *r, double t, double *eta,
-                     double *B)
-{
-    const schedule_policy *c = vctx;
-    double e, b;
-    optsched_schedule_controls(c->s, c->m, t, &e, &b);
-    for (int i = 0; i < n; i++) {
-        eta[i] = e;
-        B[i] = b;
-    }
-    return 0;
-}
-
+/* Open-loop controls are the same for every path, so each path can run all
+ * its steps in one go: one parallel region instead of a barrier per step, and
+ * a path's state stays in registers/L1. The arithmetic per path is the same as
+ * in optsched_mc_run, so both give identical numbers. */
 int optsched_mc_schedule(const optsched_model *m, const optsched_schedule *s,
                          const optsched_mc_options *o, optsched_mc_result *res, optsched_error *err)
 {
+    memset(res, 0, sizeof *res);
     int st = optsched_schedule_validate(s, m, err);
+    if (!st) st = check_options(o, err);
     if (st) return st;
-    schedule_policy c = {m, s};
-    return optsched_mc_run(m, open_loop, &c, o, res, err);
+    const int K = m->K, N = o->paths, S = o->steps;
+    const double span = optsched_model_time_span(m), dt = span / S;
+    double *ctl = malloc(2 * (size_t)S * sizeof *ctl);
+    res->loss = malloc(3 * (size_t)N * sizeof *res->loss);
+    if (o->record) res->eta_trace = malloc(2 * (size_t)N * S * sizeof *res->eta_trace);
+    if (!ctl || !res->loss || (o->record && !res->eta_trace)) {
+        free(ctl);
+        optsched_mc_result_free(res);
+        return optsched_error_set(err, OPTSCHED_ENOMEM, "Monte Carlo: out of memory (%d paths)", N);
+    }
+    double *eta = ctl, *B = ctl + S;
+    for (int n = 0; n < S; n++) {
+        optsched_schedule_controls(s, m, n * dt, &eta[n], &B[n]);
+        eta[n] = fmin(m->eta_max, fmax(m->eta_min, eta[n]));
+        B[n] = fmin(m->B_max, fmax(m->B_min, B[n]));
+    }
+    res->compute = res->loss + N;
+    res->t_end = res->loss + 2 * N;
+    if (o->record) res->B_trace = res->eta_trace + (size_t)N * S;
+    res->paths = N;
+    res->steps = S;
+    res->dt = dt;
+#pragma omp parallel for schedule(static)
+    for (int p = 0; p < N; p++) {
+        double a[OPTSCHED_MAX_MODES];
+        memcpy(a, m->a0, (size_t)K * sizeof *a);
+        double r = m->C;
+        int n = 0;
+        for (; n < S; n++) {
+            if (o->record) {
+                res->eta_trace[(size_t)n * N + p] = eta[n];
+                res->B_trace[(size_t)n * N + p] = B[n];
+            }
+            double used;
+            int out = em_step(m, o->seed, (uint32_t)(o->first_path + p), (uint32_t)n, eta[n], B[n],
+                              dt, a, &r, &used);
+            if (out || n == S - 1) {
+                res->loss[p] = optsched_model_ell(m, a) + m->tail;
+                res->compute[p] = m->C - r;
+                res->t_end[p] = n * dt + used;
+                break;
+            }
+        }
+        if (o->record)
+            for (int q = n + 1; q < S; q++)
+                res->eta_trace[(size_t)q * N + p] = res->B_trace[(size_t)q * N + p] = NAN;
+    }
+    free(ctl);
+    summarize(res);
+    return OPTSCHED_OK;
 }
 
 void optsched_mc_paired(const optsched_mc_result *a, const optsched_mc_result *b, double *mean,
@@ -192,7 +241,8 @@ void optsched_mc_paired(const optsched_mc_result *a, const optsched_mc_result *b
 {
     const int n = a->paths < b->paths ? a->paths : b->paths;
     double s = 0;
-    for (int i = 0; i < n; i++) s += b->loss[i] - a->loss[i];
+    for (int i = 0; i < n; i++)
+        s += b->loss[i] - a->loss[i];
     double mu = s / n, v = 0;
     for (int i = 0; i < n; i++) {
         double d = b->loss[i] - a->loss[i] - mu;
