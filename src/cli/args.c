@@ -101,6 +101,7 @@ int cli_args_parse(int argc, char **argv, cli_arg *table, int n, const char **po
             continue;
         }
         const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (v && !eq && v[0] == '-' && v[1] == '-') v = NULL; /* "--alpha --out x" */
         if (!v)
             return optsched_error_set(err, OPTSCHED_EINVAL, "%s needs a value", f->name);
         if (f->type == CLI_STRING) {

@@ -198,7 +198,7 @@ static int plot(out_dir *o, const char *name, const char *title, int n, const ch
         return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (plot)");
     }
     size_t w = (size_t)snprintf(script, len + extra,
-                                "%sset terminal pngcairo size 1000,%d font 'sans,10'\n"
+                                "%sset terminal pngcairo noenhanced size 1000,%d font 'sans,10'\n"
                                 "set output '%s'\nset grid\nset key outside right\n"
                                 "set offsets graph 0, graph 0, graph 0.05, graph 0.05\n",
                                 buf, loss_vs_compute ? 600 : 800, png);

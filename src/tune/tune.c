@@ -61,6 +61,8 @@ static void build_axes(optsched_tune_result *r, const optsched_model *m, optsche
     for (int i = 0; i < ne; i++)
         v[i] = ne == 1 ? m->eta_max
                        : exp(log(m->eta_min) + (log(m->eta_max) - log(m->eta_min)) * i / (ne - 1));
+    v[0] = m->eta_min; /* exact ends: exp(log(x)) need not round-trip */
+    v[ne - 1] = m->eta_max;
     add_axis(r, "eta", ne, v);
     /* B: powers of two inside the bounds, the bounds themselves, and C/T */
     n = 0;
