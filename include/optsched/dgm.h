@@ -214,6 +214,8 @@ typedef struct optsched_dgm_problem {
  *   rounds: int, 5                       iters: int (per round), 4000
  *   warmup: double (fraction of each round on the boundary loss only), 0.15
  *   lr: double, 1e-3    beta1: 0.9   beta2: 0.999   eps: 1e-8
+ *   lr_decay: double in (0, 1], 1: the learning rate falls as lr * lr_decay^(k / iters) over
+ *             the k-th iteration of each round (1 = constant, the seed's setting)
  *   batch: int (interior points per iteration), 2048
  *   batch_bc: int (boundary points per iteration), 0 = same as batch
  *   lambda_bc: double, 100        lambda_struct: double, 50
@@ -273,8 +275,8 @@ typedef struct optsched_dgm_merton {
     double pi0; /* round-0 policy */
 } optsched_dgm_merton;
 
-/* Default parameters (gamma 2, mu 0.3, r 0.1, sigma 0.4, T 1, w in [0.5, 2], pi in [0, 1],
- * pi0 0.1; pi* = 0.625). */
+/* Default parameters (gamma 2, mu 0.5, r 0.1, sigma 0.5, T 1, w in [0.5, 2], pi in [0, 1],
+ * pi0 0.1; pi* = 0.8). The plug-in declares one structural penalty, relu(V_ww)^2 (concavity). */
 void optsched_dgm_merton_default(optsched_dgm_merton *m);
 /* Fills prob (which keeps a pointer to m: m must outlive it). */
 int optsched_dgm_merton_problem(optsched_dgm_problem *prob, optsched_dgm_merton *m,

@@ -711,6 +711,14 @@ static void F(chunk_backward)(WORK *w, const NET *net, REAL *tape, REAL *scr, RE
 /* ---------------------------------------------------------------------------------------
  * Batch drivers. */
 
+/* Threads only pay off above about a millisecond of work per call: below it, waking and
+ * spinning threads (on a shared machine) costs more than it saves. The arithmetic is the same
+ * either way. */
+static int F(parallel_worth)(const WORK *w, size_t N)
+{
+    return (double)N * w->C * w->n * w->n * w->L > 4e6;
+}
+
 static void F(slot_range)(size_t nch, int nslot, int s, size_t *k0, size_t *k1)
 {
     *k0 = nch * (size_t)s / (size_t)nslot;
@@ -743,9 +751,10 @@ int F(optsched_dgm_forward)(REAL *jets, WORK *w, const NET *net, size_t N, const
     size_t nch = (N + w->P - 1) / w->P;
     int nslot = nch < DGM_SLOTS ? (int)nch : DGM_SLOTS;
     int taped = (w->flags & OPTSCHED_DGM_WORK_TAPE) != 0;
+    int par = F(parallel_worth)(w, N);
     int blas = openblas_get_num_threads();
     openblas_set_num_threads(1);
-#pragma omp parallel for schedule(static, 1)
+#pragma omp parallel for schedule(static, 1) if (par)
     for (int s = 0; s < nslot; s++) {
         size_t k0, k1;
         F(slot_range)(nch, nslot, s, &k0, &k1);
@@ -768,7 +777,7 @@ int F(optsched_dgm_forward)(REAL *jets, WORK *w, const NET *net, size_t N, const
 static void F(reduce_slots)(REAL *grad, const WORK *w, int nslot, int accumulate)
 {
     size_t np = w->lay.nparams;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (np * nslot > 1000000)
     for (size_t i = 0; i < np; i++) {
         REAL a = accumulate ? grad[i] : 0;
         for (int s = 0; s < nslot; s++) a += w->sgrad[(size_t)s * np + i];
@@ -787,9 +796,10 @@ int F(optsched_dgm_backward)(REAL *grad, WORK *w, const NET *net, const REAL *dj
     size_t nch = (N + w->P - 1) / w->P;
     int nslot = nch < DGM_SLOTS ? (int)nch : DGM_SLOTS;
     size_t np = w->lay.nparams;
+    int par = F(parallel_worth)(w, N);
     int blas = openblas_get_num_threads();
     openblas_set_num_threads(1);
-#pragma omp parallel for schedule(static, 1)
+#pragma omp parallel for schedule(static, 1) if (par)
     for (int s = 0; s < nslot; s++) {
         size_t k0, k1;
         F(slot_range)(nch, nslot, s, &k0, &k1);
@@ -822,9 +832,10 @@ int F(optsched_dgm_value_and_grad)(REAL *grad, double *loss, WORK *w, const NET 
     int nslot = nch < DGM_SLOTS ? (int)nch : DGM_SLOTS;
     size_t np = w->lay.nparams;
     const int C = w->C;
+    int par = F(parallel_worth)(w, N);
     int blas = openblas_get_num_threads();
     openblas_set_num_threads(1);
-#pragma omp parallel for schedule(static, 1)
+#pragma omp parallel for schedule(static, 1) if (par)
     for (int s = 0; s < nslot; s++) {
         size_t k0, k1;
         F(slot_range)(nch, nslot, s, &k0, &k1);
@@ -894,7 +905,7 @@ void F(optsched_dgm_adam_step)(ADAM *a, REAL *params, const REAL *grad)
     const REAL step = (REAL)a->lr / bc1;
     REAL *m = a->m, *v = a->v;
     const size_t n = a->n;
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (n > 200000)
     for (size_t i = 0; i < n; i++) {
         REAL gi = grad[i];
         m[i] = b1 * m[i] + (1 - b1) * gi;

@@ -1,0 +1,158 @@
+/* DGM solver: checkpoint / resume gives bit-identical final weights, results do not depend on
+ * the thread count, checkpoints are verified on load, options are checked by name. */
+#include "check.h"
+#include "optsched/dgm.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static optsched_dgm_merton M;
+static optsched_dgm_problem P;
+
+/* Small enough to run in about a second, large enough (width 64, batch 256) that the engine
+ * runs its chunks on several threads. */
+static optsched_dgm_solver *make(const char *prec, const char *ckpt, long stop_at)
+{
+    optsched_error err;
+    optsched_dgm_solver *s = optsched_dgm_solver_create(&P, &err);
+    const char *o[][2] = {{"precision", prec}, {"width", "64"}, {"layers", "2"}, {"rounds", "2"},
+                          {"iters", "20"}, {"warmup", "0.2"}, {"batch", "256"}, {"batch_bc", "96"},
+                          {"lr", "2e-3"}, {"lr_decay", "0.5"}, {"chunk", "16"}, {"seed", "7"}};
+    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
+        CHECK_OK(optsched_dgm_solver_set(s, o[i][0], o[i][1], &err), err);
+    if (ckpt) CHECK_OK(optsched_dgm_solver_set(s, "checkpoint", ckpt, &err), err);
+    if (stop_at) CHECK_OK(optsched_dgm_solver_set_int(s, "stop_at", stop_at, &err), err);
+    return s;
+}
+
+static double *params(optsched_dgm_solver *s, size_t *n)
+{
+    *n = optsched_dgm_solver_params(s, NULL);
+    double *p = malloc(*n * sizeof *p);
+    optsched_dgm_solver_params(s, p);
+    return p;
+}
+
+static void resume_case(const char *prec, const char *dir)
+{
+    optsched_error err;
+    char ck[512];
+    snprintf(ck, sizeof ck, "%s/ck_%s.bin", dir, prec);
+    omp_set_num_threads(2);
+    optsched_dgm_solver *a = make(prec, NULL, 0);
+    CHECK_OK(optsched_dgm_solver_solve(a, &err), err);
+    size_t na, nb, nc;
+    double *pa = params(a, &na);
+
+    /* Interrupted at iteration 27 (inside round 1, after its warm-up), resumed in a fresh solver. */
+    optsched_dgm_solver *b = make(prec, ck, 27);
+    CHECK_OK(optsched_dgm_solver_solve(b, &err), err);
+    optsched_dgm_stats st;
+    optsched_dgm_solver_get_stats(b, &st);
+    CHECK(st.iter == 27 && !st.finished, "stopped at %lld", (long long)st.iter);
+    optsched_dgm_solver_destroy(b);
+    b = make(prec, NULL, 0);
+    CHECK_OK(optsched_dgm_solver_load(b, ck, &err), err);
+    CHECK_OK(optsched_dgm_solver_solve(b, &err), err);
+    optsched_dgm_solver_get_stats(b, &st);
+    CHECK(st.iter == 40 && st.finished, "resumed run ended at %lld", (long long)st.iter);
+    double *pb = params(b, &nb);
+    CHECK(na == nb && !memcmp(pa, pb, na * sizeof *pa), "%s: resumed weights differ from the uninterrupted run", prec);
+
+    /* One thread: the same bits. */
+    omp_set_num_threads(1);
+    optsched_dgm_solver *c = make(prec, NULL, 0);
+    CHECK_OK(optsched_dgm_solver_solve(c, &err), err);
+    double *pc = params(c, &nc);
+    CHECK(na == nc && !memcmp(pa, pc, na * sizeof *pa), "%s: 1 thread and 2 threads give different weights", prec);
+    omp_set_num_threads(2);
+
+    optsched_dgm_solver_destroy(a);
+    optsched_dgm_solver_destroy(b);
+    optsched_dgm_solver_destroy(c);
+    free(pa); free(pb); free(pc);
+}
+
+int main(void)
+{
+    optsched_error err;
+    optsched_dgm_merton_default(&M);
+    CHECK_OK(optsched_dgm_merton_problem(&P, &M, &err), err);
+    char dir[] = "/tmp/test_dgm_trainerXXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+
+    resume_case("f32", dir);
+    resume_case("f64", dir);
+
+    /* Training changes the weights. */
+    {
+        optsched_dgm_solver *s = make("f32", NULL, 0);
+        CHECK_OK(optsched_dgm_solver_eval(s, 0, NULL, NULL, &err), err); /* creates the network */
+        size_t n0, n1;
+        double *p0 = params(s, &n0);
+        CHECK_OK(optsched_dgm_solver_solve(s, &err), err);
+        double *p1 = params(s, &n1);
+        CHECK(n0 == n1 && memcmp(p0, p1, n0 * sizeof *p0), "training did not change the weights");
+        /* Architecture options are fixed once the network exists. */
+        CHECK(optsched_dgm_solver_set(s, "width", "32", &err) == OPTSCHED_EINVAL, "width changed after solve");
+        CHECK_OK(optsched_dgm_solver_set(s, "rounds", "3", &err), err);
+        free(p0); free(p1);
+        optsched_dgm_solver_destroy(s);
+    }
+
+    /* Checkpoint verification. */
+    {
+        char ck[512], bad[600];
+        snprintf(ck, sizeof ck, "%s/ck_f32.bin", dir);
+        snprintf(bad, sizeof bad, "%s/bad.bin", dir);
+        FILE *f = fopen(ck, "rb");
+        fseek(f, 0, SEEK_END);
+        long len = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        unsigned char *buf = malloc(len);
+        CHECK(fread(buf, 1, len, f) == (size_t)len, "read");
+        fclose(f);
+        buf[len / 2] ^= 1;
+        f = fopen(bad, "wb");
+        fwrite(buf, 1, len, f);
+        fclose(f);
+        optsched_dgm_solver *s = make("f32", NULL, 0);
+        CHECK(optsched_dgm_solver_load(s, bad, &err) == OPTSCHED_EIO && strstr(err.msg, "checksum"),
+              "corrupt checkpoint accepted (%s)", err.msg);
+        f = fopen(bad, "wb");
+        fwrite(buf, 1, len / 3, f);
+        fclose(f);
+        CHECK(optsched_dgm_solver_load(s, bad, &err) == OPTSCHED_EIO, "truncated checkpoint accepted (%s)", err.msg);
+        optsched_dgm_solver_destroy(s);
+        s = make("f64", NULL, 0);
+        CHECK(optsched_dgm_solver_load(s, ck, &err) == OPTSCHED_EINVAL && strstr(err.msg, "precision"),
+              "f32 checkpoint loaded into an f64 solver (%s)", err.msg);
+        optsched_dgm_solver_destroy(s);
+        s = make("f32", NULL, 0);
+        optsched_dgm_solver_set(s, "seed", "8", &err);
+        CHECK(optsched_dgm_solver_load(s, ck, &err) == OPTSCHED_EINVAL && strstr(err.msg, "seed"),
+              "checkpoint with another seed accepted (%s)", err.msg);
+        optsched_dgm_solver_destroy(s);
+        remove(bad);
+        free(buf);
+    }
+
+    /* Options by name. */
+    {
+        optsched_dgm_solver *s = make("f32", NULL, 0);
+        CHECK(optsched_dgm_solver_set(s, "nope", "1", &err) == OPTSCHED_EINVAL && strstr(err.msg, "nope"), "unknown option");
+        CHECK(optsched_dgm_solver_set(s, "warmup", "1.5", &err) == OPTSCHED_EINVAL && strstr(err.msg, "warmup"), "warmup 1.5");
+        CHECK(optsched_dgm_solver_set(s, "iters", "2.5", &err) == OPTSCHED_EINVAL, "iters 2.5");
+        CHECK(optsched_dgm_solver_set(s, "precision", "f16", &err) == OPTSCHED_EINVAL, "precision f16");
+        CHECK_OK(optsched_dgm_solver_set_double(s, "lambda_bc", 3.5, &err), err);
+        optsched_dgm_solver_destroy(s);
+    }
+
+    char ck[512];
+    snprintf(ck, sizeof ck, "%s/ck_f32.bin", dir); remove(ck);
+    snprintf(ck, sizeof ck, "%s/ck_f64.bin", dir); remove(ck);
+    CHECK(rmdir(dir) == 0, "temporary directory not empty (a temp checkpoint left behind?)");
+    return check_summary("test_dgm_trainer");
+}
