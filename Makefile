@@ -24,7 +24,7 @@ SANLD   :=
 endif
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fopenmp -fPIC \
+CFLAGS  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fopenmp -fPIC -fno-math-errno -fno-trapping-math \
            -Iinclude -Isrc $(EXTRA_CFLAGS)
 LDLIBS  := -lnlopt -lcjson -lopenblas -lm
 LDFLAGS := -fopenmp $(SANLD)

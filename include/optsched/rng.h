@@ -22,13 +22,27 @@ enum {
     OPTSCHED_STREAM_INIT = 2      /* network initialisation */
 };
 
+/* The raw Philox4x32-10 output for the counter (path, step, block, stream)
+ * and the key (seed low, seed high) — equal to Random123's philox4x32. */
+void optsched_rng_philox(uint64_t seed, uint32_t stream, uint32_t path, uint32_t step,
+                         uint32_t block, uint32_t out[4]);
+
 /* Four independent U(0,1) numbers (never 0 or 1), 32-bit resolution. */
 void optsched_rng_uniform4(uint64_t seed, uint32_t stream, uint32_t path, uint32_t step,
                            uint32_t block, double out[4]);
 
-/* Four independent N(0,1) numbers by the inverse normal CDF of the uniforms. */
+/* Four independent N(0,1) numbers: the normal quantile of the uniforms. */
 void optsched_rng_normal4(uint64_t seed, uint32_t stream, uint32_t path, uint32_t step,
                           uint32_t block, double out[4]);
+
+/* Normals for n paths at one step, blocks blocks each (4 normals a block):
+ * out[(i*blocks + j)*4 + l] is lane l of block j of path paths[i]; identical to
+ * optsched_rng_normal4 for each (path, step, block). Vectorised. */
+void optsched_rng_normal_batch(uint64_t seed, uint32_t stream, uint32_t step, int n,
+                               const uint32_t *paths, int blocks, double *out);
+
+/* The branch-free logarithm the normals use (exposed for its test). */
+double optsched_rng_log(double x);
 
 /* The standard normal quantile Φ⁻¹(p), 0 < p < 1 (Wichura's AS 241, ~1e-16). */
 double optsched_normal_quantile(double p);

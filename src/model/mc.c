@@ -1,5 +1,12 @@
-/* Euler–Maruyama Monte Carlo (see mc.h). The live paths are kept compact, in
- * path order, so a feedback policy sees one contiguous batch per step. */
+/* Euler–Maruyama Monte Carlo (see mc.h).
+ *
+ * Two drivers share one step (em_update) and one source of normals (the
+ * batched, vectorised optsched_rng_normal_batch), so they give identical
+ * numbers for the same controls:
+ *  - feedback policies: all live paths advance in lockstep, kept compact in
+ *    path order so the policy sees one contiguous batch per step;
+ *  - open-loop schedules: controls and the stop step are the same for every
+ *    path, so paths run in chunks from start to end in one parallel region. */
 #include "optsched/mc.h"
 
 #include <math.h>
@@ -7,6 +14,8 @@
 #include <string.h>
 
 #include "optsched/rng.h"
+
+#define CHUNK 16 /* paths drawn and stepped together */
 
 void optsched_mc_options_default(optsched_mc_options *o)
 {
@@ -37,30 +46,45 @@ static int check_options(const optsched_mc_options *o, optsched_error *err)
     return OPTSCHED_OK;
 }
 
-/* One Euler–Maruyama step of one path; returns 1 if the budget ran out. */
-static inline int em_step(const optsched_model *m, uint64_t seed, uint32_t path, uint32_t step,
-                          double eta, double B, double dt, double *a, double *r, double *dt_used)
+static int alloc_result(optsched_mc_result *res, const optsched_mc_options *o, double dt)
 {
-    int out = 0;
-    if (B * dt >= *r) {
-        dt = *r / B;
-        out = 1;
+    const int N = o->paths, S = o->steps;
+    res->loss = malloc(3 * (size_t)N * sizeof *res->loss);
+    if (o->record) res->eta_trace = malloc(2 * (size_t)N * S * sizeof *res->eta_trace);
+    if (!res->loss || (o->record && !res->eta_trace)) return OPTSCHED_ENOMEM;
+    res->compute = res->loss + N;
+    res->t_end = res->loss + 2 * N;
+    if (o->record) {
+        res->B_trace = res->eta_trace + (size_t)N * S;
+        for (size_t i = 0; i < 2 * (size_t)N * S; i++)
+            res->eta_trace[i] = NAN;
     }
+    res->paths = N;
+    res->steps = S;
+    res->dt = dt;
+    return OPTSCHED_OK;
+}
+
+/* The step length actually taken: a step that would overrun the budget is
+ * shortened to spend exactly what remains (then *out = 1). */
+static inline double step_length(double B, double dt, double r, int *out)
+{
+    *out = B * dt >= r;
+    return *out ? r / B : dt;
+}
+
+/* a ← a − η λ P a h + η sqrt(λ (ℓ(a) + σ²) h / B) z, for one path. */
+static inline void em_update(const optsched_model *m, double eta, double B, double h, double *a,
+                             const double *z)
+{
     const int K = m->K;
     double ell = 0;
     for (int k = 0; k < K; k++)
         ell += m->lambda[k] * a[k] * a[k];
-    const double amp = eta * sqrt((ell + m->sigma2) / B * dt);
-    const double drift = eta * m->P * dt;
-    double z[4];
-    for (int k = 0; k < K; k++) {
-        if ((k & 3) == 0)
-            optsched_rng_normal4(seed, OPTSCHED_STREAM_BROWNIAN, path, step, (uint32_t)(k >> 2), z);
-        a[k] += -drift * m->lambda[k] * a[k] + amp * m->sqrt_lambda[k] * z[k & 3];
-    }
-    *r = out ? 0.0 : *r - B * dt;
-    *dt_used = dt;
-    return out;
+    const double amp = eta * sqrt((ell + m->sigma2) / B * h);
+    const double drift = eta * m->P * h;
+    for (int k = 0; k < K; k++)
+        a[k] += -drift * m->lambda[k] * a[k] + amp * m->sqrt_lambda[k] * z[k];
 }
 
 /* Mean, std and SE in path order: independent of the thread count. */
@@ -89,33 +113,22 @@ int optsched_mc_run(const optsched_model *m, optsched_policy_fn policy, void *ct
     memset(res, 0, sizeof *res);
     int st = check_options(o, err);
     if (st) return st;
-    const int K = m->K, N = o->paths, S = o->steps;
-    const double span = optsched_model_time_span(m), dt = span / S;
+    const int K = m->K, N = o->paths, S = o->steps, nb = (K + 3) / 4;
+    const double dt = optsched_model_time_span(m) / S;
     double *a = malloc((size_t)N * K * sizeof *a);
+    double *z = malloc((size_t)N * nb * 4 * sizeof *z);
     double *r = malloc((size_t)N * sizeof *r);
     double *eta = malloc((size_t)N * sizeof *eta), *B = malloc((size_t)N * sizeof *B);
-    int *id = malloc((size_t)N * sizeof *id);
+    uint32_t *id = malloc((size_t)N * sizeof *id);
     unsigned char *done = malloc((size_t)N);
-    res->loss = malloc(3 * (size_t)N * sizeof *res->loss);
-    if (o->record) res->eta_trace = malloc(2 * (size_t)N * S * sizeof *res->eta_trace);
-    if (!a || !r || !eta || !B || !id || !done || !res->loss || (o->record && !res->eta_trace)) {
+    if (!a || !z || !r || !eta || !B || !id || !done || alloc_result(res, o, dt)) {
         st = optsched_error_set(err, OPTSCHED_ENOMEM, "Monte Carlo: out of memory (%d paths)", N);
         goto out;
     }
-    res->compute = res->loss + N;
-    res->t_end = res->loss + 2 * N;
-    if (o->record) {
-        res->B_trace = res->eta_trace + (size_t)N * S;
-        for (size_t i = 0; i < 2 * (size_t)N * S; i++)
-            res->eta_trace[i] = NAN;
-    }
-    res->paths = N;
-    res->steps = S;
-    res->dt = dt;
     for (int i = 0; i < N; i++) {
         memcpy(a + (size_t)i * K, m->a0, (size_t)K * sizeof *a);
         r[i] = m->C;
-        id[i] = i;
+        id[i] = (uint32_t)(o->first_path + i);
     }
     int live = N;
     for (int n = 0; n < S && live > 0; n++) {
@@ -128,23 +141,30 @@ int optsched_mc_run(const optsched_model *m, optsched_policy_fn policy, void *ct
         const int last = n == S - 1;
         int stopped = 0;
 #pragma omp parallel for schedule(static) reduction(+ : stopped)
-        for (int i = 0; i < live; i++) {
-            double e = fmin(m->eta_max, fmax(m->eta_min, eta[i]));
-            double b = fmin(m->B_max, fmax(m->B_min, B[i]));
-            const int p = id[i];
-            if (o->record) {
-                res->eta_trace[(size_t)n * N + p] = e;
-                res->B_trace[(size_t)n * N + p] = b;
-            }
-            double used;
-            int out = em_step(m, o->seed, (uint32_t)(o->first_path + p), (uint32_t)n, e, b, dt,
-                              a + (size_t)i * K, &r[i], &used);
-            done[i] = (unsigned char)(out || last);
-            if (done[i]) {
-                res->loss[p] = optsched_model_ell(m, a + (size_t)i * K) + m->tail;
-                res->compute[p] = m->C - r[i];
-                res->t_end[p] = t + used;
-                stopped++;
+        for (int c0 = 0; c0 < live; c0 += CHUNK) {
+            const int cn = live - c0 < CHUNK ? live - c0 : CHUNK;
+            double *zc = z + (size_t)c0 * nb * 4;
+            optsched_rng_normal_batch(o->seed, OPTSCHED_STREAM_BROWNIAN, (uint32_t)n, cn, id + c0,
+                                      nb, zc);
+            for (int i = c0; i < c0 + cn; i++) {
+                const double e = fmin(m->eta_max, fmax(m->eta_min, eta[i]));
+                const double b = fmin(m->B_max, fmax(m->B_min, B[i]));
+                const int p = (int)id[i] - o->first_path;
+                if (o->record) {
+                    res->eta_trace[(size_t)n * N + p] = e;
+                    res->B_trace[(size_t)n * N + p] = b;
+                }
+                int out;
+                double h = step_length(b, dt, r[i], &out);
+                em_update(m, e, b, h, a + (size_t)i * K, z + (size_t)i * nb * 4);
+                r[i] = out ? 0.0 : r[i] - b * h;
+                done[i] = (unsigned char)(out || last);
+                if (done[i]) {
+                    res->loss[p] = optsched_model_ell(m, a + (size_t)i * K) + m->tail;
+                    res->compute[p] = m->C - r[i];
+                    res->t_end[p] = t + h;
+                    stopped++;
+                }
             }
         }
         if (stopped) { /* compact the live paths, keeping path order */
@@ -164,6 +184,7 @@ int optsched_mc_run(const optsched_model *m, optsched_policy_fn policy, void *ct
     summarize(res);
 out:
     free(a);
+    free(z);
     free(r);
     free(eta);
     free(B);
@@ -173,10 +194,6 @@ out:
     return st;
 }
 
-/* Open-loop controls are the same for every path, so each path can run all
- * its steps in one go: one parallel region instead of a barrier per step, and
- * a path's state stays in registers/L1. The arithmetic per path is the same as
- * in optsched_mc_run, so both give identical numbers. */
 int optsched_mc_schedule(const optsched_model *m, const optsched_schedule *s,
                          const optsched_mc_options *o, optsched_mc_result *res, optsched_error *err)
 {
@@ -184,54 +201,71 @@ int optsched_mc_schedule(const optsched_model *m, const optsched_schedule *s,
     int st = optsched_schedule_validate(s, m, err);
     if (!st) st = check_options(o, err);
     if (st) return st;
-    const int K = m->K, N = o->paths, S = o->steps;
-    const double span = optsched_model_time_span(m), dt = span / S;
-    double *ctl = malloc(2 * (size_t)S * sizeof *ctl);
-    res->loss = malloc(3 * (size_t)N * sizeof *res->loss);
-    if (o->record) res->eta_trace = malloc(2 * (size_t)N * S * sizeof *res->eta_trace);
-    if (!ctl || !res->loss || (o->record && !res->eta_trace)) {
+    const int K = m->K, N = o->paths, S = o->steps, nb = (K + 3) / 4;
+    const double dt = optsched_model_time_span(m) / S;
+    /* the controls, step lengths and stop step: the same for every path */
+    double *ctl = malloc(3 * (size_t)S * sizeof *ctl);
+    if (!ctl || alloc_result(res, o, dt)) {
         free(ctl);
         optsched_mc_result_free(res);
         return optsched_error_set(err, OPTSCHED_ENOMEM, "Monte Carlo: out of memory (%d paths)", N);
     }
-    double *eta = ctl, *B = ctl + S;
+    double *eta = ctl, *B = ctl + S, *h = ctl + 2 * S, r = m->C;
+    int last = S - 1;
     for (int n = 0; n < S; n++) {
         optsched_schedule_controls(s, m, n * dt, &eta[n], &B[n]);
         eta[n] = fmin(m->eta_max, fmax(m->eta_min, eta[n]));
         B[n] = fmin(m->B_max, fmax(m->B_min, B[n]));
-    }
-    res->compute = res->loss + N;
-    res->t_end = res->loss + 2 * N;
-    if (o->record) res->B_trace = res->eta_trace + (size_t)N * S;
-    res->paths = N;
-    res->steps = S;
-    res->dt = dt;
-#pragma omp parallel for schedule(static)
-    for (int p = 0; p < N; p++) {
-        double a[OPTSCHED_MAX_MODES];
-        memcpy(a, m->a0, (size_t)K * sizeof *a);
-        double r = m->C;
-        int n = 0;
-        for (; n < S; n++) {
-            if (o->record) {
-                res->eta_trace[(size_t)n * N + p] = eta[n];
-                res->B_trace[(size_t)n * N + p] = B[n];
-            }
-            double used;
-            int out = em_step(m, o->seed, (uint32_t)(o->first_path + p), (uint32_t)n, eta[n], B[n],
-                              dt, a, &r, &used);
-            if (out || n == S - 1) {
-                res->loss[p] = optsched_model_ell(m, a) + m->tail;
-                res->compute[p] = m->C - r;
-                res->t_end[p] = n * dt + used;
-                break;
-            }
+        int out;
+        h[n] = step_length(B[n], dt, r, &out);
+        r = out ? 0.0 : r - B[n] * h[n];
+        if (out) {
+            last = n;
+            break;
         }
-        if (o->record)
-            for (int q = n + 1; q < S; q++)
-                res->eta_trace[(size_t)q * N + p] = res->B_trace[(size_t)q * N + p] = NAN;
+    }
+    const double compute = m->C - r, t_end = last * dt + h[last];
+    int oom = 0;
+#pragma omp parallel for schedule(static)
+    for (int c0 = 0; c0 < N; c0 += CHUNK) {
+        const int cn = N - c0 < CHUNK ? N - c0 : CHUNK;
+        double *st_a = malloc((size_t)cn * K * sizeof *st_a);
+        double *z = malloc((size_t)cn * nb * 4 * sizeof *z);
+        uint32_t id[CHUNK];
+        if (st_a && z) {
+            for (int i = 0; i < cn; i++) {
+                memcpy(st_a + (size_t)i * K, m->a0, (size_t)K * sizeof *st_a);
+                id[i] = (uint32_t)(o->first_path + c0 + i);
+            }
+            for (int n = 0; n <= last; n++) {
+                optsched_rng_normal_batch(o->seed, OPTSCHED_STREAM_BROWNIAN, (uint32_t)n, cn, id,
+                                          nb, z);
+                for (int i = 0; i < cn; i++)
+                    em_update(m, eta[n], B[n], h[n], st_a + (size_t)i * K, z + (size_t)i * nb * 4);
+            }
+            for (int i = 0; i < cn; i++) {
+                const int p = c0 + i;
+                res->loss[p] = optsched_model_ell(m, st_a + (size_t)i * K) + m->tail;
+                res->compute[p] = compute;
+                res->t_end[p] = t_end;
+                if (o->record)
+                    for (int n = 0; n <= last; n++) {
+                        res->eta_trace[(size_t)n * N + p] = eta[n];
+                        res->B_trace[(size_t)n * N + p] = B[n];
+                    }
+            }
+        } else {
+#pragma omp atomic write
+            oom = 1;
+        }
+        free(st_a);
+        free(z);
     }
     free(ctl);
+    if (oom) {
+        optsched_mc_result_free(res);
+        return optsched_error_set(err, OPTSCHED_ENOMEM, "Monte Carlo: out of memory");
+    }
     summarize(res);
     return OPTSCHED_OK;
 }
