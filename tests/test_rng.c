@@ -75,18 +75,20 @@ int main(void)
     }
     CHECK(same, "Philox differs from Random123");
 
-    /* the branch-free log against libm's: within 2 ulp over (1e-10, 1) */
+    /* the branch-free float log against libm's double log: within 2 float ulps of
+     * the result (2^-23 relative, or 2^-24 absolute near log 1 = 0) over (1e-10, 1) */
     double worst_ulp = 0;
     for (int i = 0; i < 200000; i++) {
-        double x = exp(-23.0 * (i + 0.5) / 200000);
-        double got = optsched_rng_log(x), want = log(x);
-        double ulp = fabs(got - want) / (nextafter(fabs(want), INFINITY) - fabs(want));
+        float x = (float)exp(-23.0 * (i + 0.5) / 200000);
+        double got = optsched_rng_logf(x), want = log((double)x);
+        double ulp = fabs(got - want) / fmax(ldexp(1.0, -23) * fabs(want), ldexp(1.0, -24));
         if (ulp > worst_ulp) worst_ulp = ulp;
     }
-    CHECK(worst_ulp <= 2, "log: %.2f ulp from libm", worst_ulp);
+    CHECK(worst_ulp <= 2, "logf: %.2f float ulps from libm", worst_ulp);
 
-    /* normals from 32-bit uniforms against the reference quantile (libm's log):
-     * absolute error ≤ 1e-14 over 2e6 draws */
+    /* normals from 32-bit uniforms against the double-precision reference
+     * quantile, over 2e6 draws: float arithmetic, so the bound is a few float
+     * ulps of the result, |error| ≤ 3e-7 (1 + |z|) — e.g. 2e-6 at z = 6 */
     double worst_q = 0;
     for (uint32_t i = 0; i < 500000; i++) {
         uint32_t r4[4];
@@ -95,10 +97,11 @@ int main(void)
         optsched_rng_normal4(7, 0, i, 3, 0, z4);
         for (int j = 0; j < 4; j++) {
             double ref = optsched_normal_quantile(((double)r4[j] + 0.5) * 0x1p-32);
-            if (fabs(z4[j] - ref) > worst_q) worst_q = fabs(z4[j] - ref);
+            double e = fabs(z4[j] - ref) / (1 + fabs(ref));
+            if (e > worst_q) worst_q = e;
         }
     }
-    CHECK(worst_q <= 1e-14, "normal quantile of 32-bit uniforms: abs error %.3g", worst_q);
+    CHECK(worst_q <= 3e-7, "normal quantile of 32-bit uniforms: error/(1+|z|) %.3g", worst_q);
 
     /* the batch route equals the scalar route */
     uint32_t ids[37];
