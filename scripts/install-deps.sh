@@ -3,7 +3,7 @@
 # Usage: scripts/install-deps.sh [--python]   (--python also installs numpy/scipy/torch
 # for the Python tests and benchmarks, which call /usr/bin/python3 explicitly).
 set -euo pipefail
-pkgs=(build-essential libopenblas-dev librandom123-dev libnlopt-dev libcjson-dev gnuplot-nox)
+pkgs=(build-essential pkg-config libopenblas-dev librandom123-dev libnlopt-dev libcjson-dev gnuplot-nox)
 if [ "${1:-}" = "--python" ]; then
   pkgs+=(python3-numpy python3-scipy python3-torch)
 fi
