@@ -15,6 +15,7 @@ static const command commands[] = {
     {"tune", cmd_tune, "tune one schedule family for a setting (grid + local refinement)"},
     {"compare", cmd_compare, "tune every baseline family and compare them on common random numbers"},
     {"scaling", cmd_scaling, "hyperparameter scaling laws from LMO convergence bounds"},
+    {"solve", cmd_solve, "optimal schedules: open-loop optimum (adjoint gradients; --method openloop)"},
 };
 
 static void usage(FILE *f)

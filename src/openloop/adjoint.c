@@ -221,12 +221,17 @@ int ol_adj_eval(ol_adj *a, int n, const double *dt, const double *eta, const dou
             Sd += wjj * mu[j];
             Sc += ph[j] * h * Psi[j] * lh[j];
             for (int k = j + 1; k < K; k++) {
-                double d1, d2;
-                if (fabs(X[j] - X[k]) >= 0.5)
-                    d1 = (E[j] - E[k]) / (X[j] - X[k]);
-                else
+                /* separated nodes (the usual case): plain quotients, whose
+                 * rounding error is ≲ ε/|x − y| ≤ 1e3·ε (see dd2_psi) */
+                double d1, d2, dx = X[j] - X[k];
+                if (fabs(dx) >= 1e-3 * fmax(1.0, -fmax(X[j], X[k]))) {
+                    double inv = 1.0 / dx;
+                    d1 = (E[j] - E[k]) * inv;
+                    d2 = (Psi[j] - Psi[k]) * inv;
+                } else {
                     d1 = ol_dd1(X[j], X[k]);
-                d2 = dd2_psi(X[j], X[k], Psi[j], Psi[k]);
+                    d2 = dd2_psi(X[j], X[k], Psi[j], Psi[k]);
+                }
                 f1 = h * d1;
                 g1 = h * h * d2;
                 double wjk = ph[j] * (f1 * xh[k] + g1 * ch[k]);

@@ -15,6 +15,7 @@
  * Local solves: NLopt L-BFGS with bounds on the adjoint gradient.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -51,6 +52,8 @@ typedef struct {
     double u_lo, u_hi;     /* U: bounds of u */
     int budget;            /* T: Σ B_i h ≤ C enforced (augmented Lagrangian) */
     double f0;             /* objective scale */
+    double ftol;           /* > 0: this relative tolerance instead of the option tol */
+    int max_evals;         /* > 0: this evaluation cap instead of the option max_evals */
     double al_lambda, al_rho;
     double *eta, *B, *dt, *ge, *gB; /* [n] scratch */
     int failed;            /* an evaluation overflowed */
@@ -180,7 +183,7 @@ static double lbfgs(problem *P, double *x, const double *lo, const double *hi, i
     nlopt_set_lower_bounds(o, lo);
     nlopt_set_upper_bounds(o, hi);
     nlopt_set_min_objective(o, objective, P);
-    nlopt_set_ftol_rel(o, P->s->tol);
+    nlopt_set_ftol_rel(o, P->ftol > 0 ? P->ftol : P->s->tol);
     nlopt_set_maxeval(o, max_evals);
     nlopt_set_vector_storage(o, 20);
     for (int i = 0; i < nx; i++) x[i] = fmin(hi[i], fmax(lo[i], x[i]));
@@ -211,7 +214,7 @@ static double local_solve(problem *P, double *x)
     controls(P, x);
     P->f0 = fmax(1e-300, loss_grad(P, x, NULL));
     if (!isfinite(P->f0)) P->f0 = 1.0;
-    const int maxe = P->s->max_evals;
+    const int maxe = P->max_evals > 0 ? P->max_evals : P->s->max_evals;
     if (!(P->kind == KIND_T && P->budget && P->free_B)) {
         lbfgs(P, x, lo, hi, maxe);
     } else {
@@ -223,11 +226,15 @@ static double local_solve(problem *P, double *x)
             controls(P, x);
             double hv = budget_h(P, NULL);
             double lam_new = fmax(0.0, P->al_lambda + P->al_rho * hv);
-            double viol = fmax(hv, -P->al_lambda / P->al_rho); /* PHR measure of infeasibility/complementarity */
-            int done = fabs(viol) < 1e-11 && fabs(lam_new - P->al_lambda) <= 1e-9 * fmax(1.0, lam_new);
+            /* PHR measure of infeasibility and complementarity */
+            double viol = fmax(hv, -P->al_lambda / P->al_rho);
+            int done = fabs(viol) <= 1e-10;
+            if (getenv("OL_DEBUG"))
+                fprintf(stderr, "ALM outer %d: h %.3e lambda %.6g -> %.6g rho %.3g evals %d L %.10g\n", outer, hv,
+                        P->al_lambda, lam_new, P->al_rho, P->s->evals, loss_grad(P, x, NULL));
             P->al_lambda = lam_new;
             if (done) break;
-            if (fabs(viol) > 0.25 * h_prev) P->al_rho = fmin(P->al_rho * 10.0, 1e12);
+            if (fabs(viol) > 0.25 * h_prev) P->al_rho = fmin(P->al_rho * 10.0, 1e8);
             h_prev = fabs(viol);
         }
         /* exact feasibility: scale B down if the budget is overspent by round-off */
@@ -287,19 +294,30 @@ static double residual(problem *P, const double *x)
     double best;
     RES_AT(0.0, best);
     if (con) {
-        /* the multiplier that best explains the gradient: ν minimising the
-         * residual, by golden section on [0, ν_max] (the residual is unimodal in ν) */
-        double gmax = 0, hmin = HUGE_VAL;
-        for (int i = 0; i < n; i++) {
-            gmax = fmax(gmax, fabs(g[ob + i]));
-            hmin = fmin(hmin, gh[i]);
+        /* candidate multipliers: the augmented-Lagrangian estimate (λ f0/L in these
+         * units) and the least-squares fit over the B components inside their
+         * bounds; then golden section around them (the residual is quasi-convex
+         * in ν, flat for large ν, so the bracket must stay near the candidates) */
+        double num = 0, den = 0;
+        for (int i = 0; i < n; i++)
+            if (x[ob + i] > lo[ob + i] + 1e-12 && x[ob + i] < hi[ob + i] - 1e-12) {
+                num -= g[ob + i] * gh[i];
+                den += gh[i] * gh[i];
+            }
+        double cand[2] = {den > 0 ? fmax(0.0, num / den) : 0.0, P->al_lambda * P->f0 / L};
+        double top = 0;
+        for (int k = 0; k < 2; k++) {
+            double rk;
+            RES_AT(cand[k], rk);
+            best = fmin(best, rk);
+            top = fmax(top, cand[k]);
         }
-        double a = 0, b = 4.0 * gmax / fmax(hmin, 1e-300) + 1.0;
+        double a = 0, b = 2.0 * top + 1e-300;
         const double gr = 0.5 * (sqrt(5.0) - 1.0);
         double c = b - gr * (b - a), d = a + gr * (b - a), fc, fd;
         RES_AT(c, fc);
         RES_AT(d, fd);
-        for (int it = 0; it < 200 && b - a > 1e-14 * b; it++) {
+        for (int it = 0; it < 100 && b - a > 1e-12 * b; it++) {
             if (fc < fd) {
                 b = d;
                 d = c;
@@ -314,8 +332,7 @@ static double residual(problem *P, const double *x)
                 RES_AT(d, fd);
             }
         }
-        best = fmin(best, fmin(fc, fd));
-        best += fmax(0.0, hv);
+        best = fmin(best, fmin(fc, fd)) + fmax(0.0, hv);
     }
 #undef RES_AT
     free(gh);
@@ -397,28 +414,68 @@ static void anneal(problem *P, int k, double *x, int block)
     }
 }
 
-/* Multi-start solve: start 0 is the best constant (from search_1d), the
- * others anneal it. Keeps the best in x. */
-static double multistart(problem *P, double *x, int starts, int block, fill_fn fill, double za,
-                         double zb)
+/* Start k from the constant start x0. k = 0: x0. Binding budget (T-grid with
+ * Σ B dt ≤ C): η at η_max and B shaped — rising, dipping, falling — around the
+ * constant B (the optimum's η sits at η_max there, SPEC §1). Otherwise x0
+ * annealed towards the end of the run. */
+static void make_start(problem *P, int k, const double *x0, double *xt)
+{
+    const int n = P->n, nx = nvars(P);
+    memcpy(xt, x0, (size_t)nx * sizeof *xt);
+    if (k == 0) return;
+    if (P->kind == KIND_T && P->budget && P->free_B) {
+        const int ob = P->free_eta ? n : 0;
+        if (P->free_eta)
+            for (int i = 0; i < n; i++) xt[i] = log(P->s->m->eta_max);
+        for (int i = 0; i < n; i++) {
+            double sf = (i + 0.5) / n, w;
+            switch ((k - 1) % 3) {
+            case 0: w = 0.5 + sf; break;                                /* rising  */
+            case 1: w = 0.6 + 3.0 * (sf - 0.4) * (sf - 0.4); break;     /* dipping */
+            default: w = 1.5 - sf; break;                               /* falling */
+            }
+            xt[ob + i] = x0[ob + i] + log(w);
+        }
+        return;
+    }
+    anneal(P, k, xt, 0);
+}
+
+/* Multi-start: starts k_from .. k_to − 1 from the constant start x0 (computed
+ * by the 1-D search when k_from = 0). Start 0 is solved to the tolerance,
+ * later starts to a loose one (1e-8) and, if one beats the incumbent x (loss
+ * *best), polished. All starts usually meet (the problem has looked unimodal in
+ * every setting tried); the extra starts are insurance against local minima. */
+static double multistart(problem *P, double *x, double *x0, int k_from, int k_to, fill_fn fill,
+                         double za, double zb, double best)
 {
     const int nx = nvars(P);
-    double *x0 = malloc(2 * (size_t)nx * sizeof *x0);
-    if (!x0) return HUGE_VAL;
-    double *xt = x0 + nx;
-    search_1d(P, fill, za, zb, x);
-    memcpy(x0, x, (size_t)nx * sizeof *x0);
-    double best = HUGE_VAL;
-    for (int k = 0; k < starts; k++) {
-        memcpy(xt, x0, (size_t)nx * sizeof *xt);
-        if (k > 0) anneal(P, k, xt, block);
+    double *xt = malloc((size_t)nx * sizeof *xt);
+    if (!xt) return HUGE_VAL;
+    if (k_from == 0) {
+        search_1d(P, fill, za, zb, x0);
+        best = HUGE_VAL;
+    }
+    int polish = 0;
+    for (int k = k_from; k < k_to; k++) {
+        make_start(P, k, x0, xt);
+        int e0 = P->s->evals;
+        /* a later start that has not met the incumbent within 400 evaluations
+         * is in no better basin; the cap bounds the cost of hopeless starts */
+        P->ftol = k == 0 ? 0.0 : fmax(1e-8, P->s->tol);
+        P->max_evals = k == 0 ? 0 : (P->s->max_evals < 400 ? P->s->max_evals : 400);
         double L = local_solve(P, xt);
+        if (getenv("OL_DEBUG")) fprintf(stderr, "start %d: L %.12g evals %d\n", k, L, P->s->evals - e0);
         if (L < best) {
             best = L;
             memcpy(x, xt, (size_t)nx * sizeof *x);
+            polish = k > 0;
         }
     }
-    free(x0);
+    P->ftol = 0.0;
+    P->max_evals = 0;
+    if (polish) best = local_solve(P, x);
+    free(xt);
     return best;
 }
 
@@ -641,17 +698,12 @@ static void split_vars(const problem *P, const double *x, double *x2)
         for (int i = 0; i < n; i++) x2[b * 2 * n + 2 * i] = x2[b * 2 * n + 2 * i + 1] = x[b * n + i];
 }
 
-/* The problem P solved at n, then (refine) at 2n from the split solution.
- * Fills S (at n) and the 2n value and residual. fill/za/zb: the 1-D start. */
-static int solve_problem(optsched_openloop *s, problem *P, double *x, int starts, int block,
-                         fill_fn fill, double za, double zb, int use_start, double *loss,
-                         double *res, double *loss2, double *res2)
+/* After the solve at n (loss, x): the residual, then (option refine) the solve
+ * at 2n from the split solution, for the 2n value and residual. */
+static int finish_problem(optsched_openloop *s, problem *P, double *x, double loss, double *res,
+                          double *loss2, double *res2)
 {
-    if (use_start)
-        *loss = local_solve(P, x);
-    else
-        *loss = multistart(P, x, starts, block, fill, za, zb);
-    if (!isfinite(*loss)) return OPTSCHED_EFAIL;
+    if (!isfinite(loss)) return OPTSCHED_EFAIL;
     *res = residual(P, x);
     *loss2 = *res2 = NAN;
     if (s->refine) {
@@ -701,12 +753,14 @@ static int solve_joint_or_batch(optsched_openloop *s, double eta_fixed, solution
     if (st) return st;
     problem P;
     if (problem_alloc(&P, s, n)) return OPTSCHED_ENOMEM;
-    double *x = malloc(2 * (size_t)n * sizeof *x);
+    double *x = malloc(4 * (size_t)n * sizeof *x), *x0 = x ? x + 2 * n : NULL;
     if (!x) {
         problem_free(&P);
         return OPTSCHED_ENOMEM;
     }
     const double T = m->T;
+    const int starts = s->starts;
+    double L = HUGE_VAL;
     if (isfinite(T) && m->C >= m->B_max * T) {
         /* every schedule stops at T: N equal time steps, no active constraint */
         P.kind = KIND_T;
@@ -714,33 +768,35 @@ static int solve_joint_or_batch(optsched_openloop *s, double eta_fixed, solution
         P.free_eta = eta_fixed > 0 ? 0 : 1;
         P.free_B = 1;
         P.eta_fix = eta_fixed;
-        P.budget = 0;
         const int bb = P.free_eta ? 1 : 0;
-        for (int i = 0; i < n; i++) x[bb * n + i] = log(m->B_max);
+        for (int i = 0; i < n; i++) x0[bb * n + i] = log(m->B_max);
         if (P.free_eta)
-            st = solve_problem(s, &P, x, s->starts, 0, fill_first, log(m->eta_min), log(m->eta_max), 0,
-                               &o->loss, &o->res, &o->loss2, &o->res2);
+            L = multistart(&P, x, x0, 0, starts, fill_first, log(m->eta_min), log(m->eta_max), 0);
         else
-            st = solve_problem(s, &P, x, 1, 0, fill_B, log(m->B_min), log(m->B_max), 0, &o->loss,
-                               &o->res, &o->loss2, &o->res2);
+            L = multistart(&P, x, x0, 0, 1, fill_B, log(m->B_min), log(m->B_max), 0);
         o->binds = 1;
         o->identifiable = 1;
         o->grid = OPTSCHED_GRID_TIME;
     } else {
-        /* the budget can be spent by T: first the U-grid (horizon ignored) */
+        /* the budget can be spent by T: first the U-grid (horizon ignored) from
+         * the constant start; whether the horizon binds is decided on it */
         P.kind = KIND_U;
         P.h = m->C / n;
         P.u_lo = (eta_fixed > 0 ? eta_fixed : m->eta_min) / m->B_max;
         P.u_hi = (eta_fixed > 0 ? eta_fixed : m->eta_max) / m->B_min;
-        st = solve_problem(s, &P, x, s->starts, 0, fill_first, log(P.u_lo), log(P.u_hi), 0, &o->loss,
-                           &o->res, &o->loss2, &o->res2);
+        L = multistart(&P, x, x0, 0, 1, fill_first, log(P.u_lo), log(P.u_hi), 0);
         double *u = S->eta;
-        if (!st) {
+        for (int i = 0; i < n; i++) u[i] = exp(x[i]);
+        double t_fast = representative(m, n, u, eta_fixed, 0, S->B);
+        o->binds = isfinite(T) && t_fast > T * (1 + 1e-12);
+        if (!o->binds && starts > 1) {
+            L = multistart(&P, x, x0, 1, starts, fill_first, log(P.u_lo), log(P.u_hi), L);
             for (int i = 0; i < n; i++) u[i] = exp(x[i]);
-            double t_fast = representative(m, n, u, eta_fixed, 0, S->B);
+            /* a better start may need more time than T; then the horizon binds after all */
+            t_fast = representative(m, n, u, eta_fixed, 0, S->B);
             o->binds = isfinite(T) && t_fast > T * (1 + 1e-12);
         }
-        if (!st && !o->binds) {
+        if (!o->binds) {
             representative(m, n, u, eta_fixed, 1, S->B);
             for (int i = 0; i < n; i++) {
                 S->eta[i] = eta_fixed > 0 ? eta_fixed : fmin(m->eta_max, fmax(m->eta_min, u[i] * S->B[i]));
@@ -748,7 +804,7 @@ static int solve_joint_or_batch(optsched_openloop *s, double eta_fixed, solution
             }
             o->identifiable = eta_fixed > 0;
             o->grid = OPTSCHED_GRID_COMPUTE;
-        } else if (!st) {
+        } else {
             /* the horizon binds: N equal time steps over [0, T], budget Σ B dt ≤ C */
             P.kind = KIND_T;
             P.h = T / n;
@@ -758,17 +814,19 @@ static int solve_joint_or_batch(optsched_openloop *s, double eta_fixed, solution
             P.budget = 1;
             const int bb = P.free_eta ? 1 : 0;
             double Bc = fmin(m->B_max, fmax(m->B_min, m->C / T));
-            for (int i = 0; i < n; i++) x[bb * n + i] = log(Bc);
-            if (P.free_eta)
-                st = solve_problem(s, &P, x, s->starts, 0, fill_first, log(m->eta_min), log(m->eta_max), 0,
-                                   &o->loss, &o->res, &o->loss2, &o->res2);
-            else
-                st = solve_problem(s, &P, x, 1, 0, fill_B, log(m->B_min), log(Bc), 1, &o->loss, &o->res,
-                                   &o->loss2, &o->res2);
+            for (int i = 0; i < n; i++) x0[bb * n + i] = log(Bc);
+            if (P.free_eta) {
+                L = multistart(&P, x, x0, 0, starts, fill_first, log(m->eta_min), log(m->eta_max), 0);
+            } else {
+                memcpy(x, x0, (size_t)n * sizeof *x);
+                L = local_solve(&P, x);
+            }
             o->identifiable = 1;
             o->grid = OPTSCHED_GRID_TIME;
         }
     }
+    o->loss = L;
+    st = finish_problem(s, &P, x, L, &o->res, &o->loss2, &o->res2);
     if (!st && P.kind == KIND_T) {
         controls(&P, x);
         for (int i = 0; i < n; i++) {
@@ -784,7 +842,9 @@ static int solve_joint_or_batch(optsched_openloop *s, double eta_fixed, solution
     return st;
 }
 
-/* LR-only with constant B: T-grid over [0, min(T, C/B)], variables log η. */
+/* LR-only with constant B: T-grid over [0, min(T, C/B)], variables log η.
+ * warm: start from x; otherwise the multi-start. final: also the residual and
+ * the 2n solve, into o. */
 static double lr_inner(optsched_openloop *s, problem *P, double B, double *x, int warm, outcome *o,
                        int final)
 {
@@ -795,18 +855,22 @@ static double lr_inner(optsched_openloop *s, problem *P, double B, double *x, in
     P->free_B = 0;
     P->B_fix = B;
     P->budget = 0;
-    double L2, r2, L, r;
-    int refine = s->refine;
-    if (!final) s->refine = 0;
-    int st = solve_problem(s, P, x, warm ? 1 : s->starts, 0, fill_first, log(m->eta_min), log(m->eta_max),
-                           warm, &L, &r, &L2, &r2);
-    s->refine = refine;
-    if (st) return HUGE_VAL;
+    double L;
+    /* the outer search compares values to ~1e-9 relative: its inner solves use
+     * one start and a looser tolerance; the final solve at the chosen B is full */
+    P->ftol = final ? 0.0 : fmax(1e-10, s->tol);
+    if (warm) {
+        L = local_solve(P, x);
+    } else {
+        double *x0 = malloc((size_t)P->n * sizeof *x0);
+        if (!x0) return HUGE_VAL;
+        L = multistart(P, x, x0, 0, final ? s->starts : 1, fill_first, log(m->eta_min), log(m->eta_max), 0);
+        free(x0);
+    }
+    P->ftol = 0.0;
     if (final) {
         o->loss = L;
-        o->res = r;
-        o->loss2 = L2;
-        o->res2 = r2;
+        if (finish_problem(s, P, x, L, &o->res, &o->loss2, &o->res2)) return HUGE_VAL;
     }
     return L;
 }
