@@ -1,0 +1,94 @@
+/* optsched — the closed-loop schedule problem (seed 000 Eq. 3; SPEC §3).
+ *
+ *   ∂_tV + min_{η,B} H = 0,   H(η, B) = −η A + η² D / (2B) − B ∂_rV,
+ *   A = Σ_k λ_k P a_k ∂_{a_k}V,   D = Σ_k λ_k (ℓ(a) + σ²) ∂²_{a_k}V,
+ *   V(a, r, T) = V(a, 0, t) = ℓ(a) + L_tail.
+ *
+ * This header gives the exact minimiser of H over the control box, the
+ * Deep Galerkin plug-in of the problem (for the engine in dgm.h), and the
+ * closed-loop policy built from a value function.
+ */
+#ifndef OPTSCHED_HJB_H
+#define OPTSCHED_HJB_H
+
+#include "optsched/dgm.h"
+#include "optsched/error.h"
+#include "optsched/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* H(η, B) for given A, D, V_r. */
+double optsched_hjb_hamiltonian(double A, double D, double Vr, double eta, double B);
+
+/* The exact minimiser of H over [η_min, η_max] × [B_min, B_max]. H is linear in B
+ * along η = AB/D (the interior stationary point is a singular arc), so the minimum
+ * lies on the box's boundary: each edge is minimised in closed form (a quadratic in
+ * η on a B-edge; e²D/(2B) − B V_r on an η-edge, stationary at B = e sqrt(D/(−2V_r)))
+ * and the best of the four is returned; ties go to the first edge in the order
+ * B = B_min, B = B_max, η = η_max, η = η_min. Returns H at the minimiser. */
+double optsched_hjb_box_min(double A, double D, double Vr, double eta_min, double eta_max,
+                            double B_min, double B_max, double *eta, double *B);
+
+/* Seed 000's 5-round fixed point of its Eqs. 4–5 (η = AB/D, B = sqrt(η²D/(−2V_r)),
+ * clamped each round), kept for comparison only; start from (η_max, B_min). */
+double optsched_hjb_fixed_point(double A, double D, double Vr, double eta_min, double eta_max,
+                                double B_min, double B_max, int rounds, double *eta, double *B);
+
+/* ---- the Deep Galerkin plug-in ----
+ * Network input coordinates: x = (a_1..a_K, r / C_max, t / T_span) with T_span = T, or
+ * C_max/B_min when T = inf; the residual's coefficients carry the scale factors. */
+typedef struct {
+    double a_low, a_high; /* interior a_k sampled as a0_k · U(a_low, a_high) + N(0, a_noise²) */
+    double a_noise;
+    int fixed_point;      /* 1: improvement by the seed's fixed point instead of box_min */
+} optsched_hjb_sampling;
+
+void optsched_hjb_sampling_default(optsched_hjb_sampling *s);
+
+typedef struct optsched_hjb_problem optsched_hjb_problem;
+
+/* Builds the plug-in for model m (which must outlive it) into prob. */
+optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
+                                                  const optsched_hjb_sampling *s,
+                                                  optsched_dgm_problem *prob, optsched_error *err);
+void optsched_hjb_problem_free(optsched_hjb_problem *p);
+
+/* The model the problem was built for. */
+const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p);
+
+/* Network input of a state: x[K+2] from a[K], r, t. */
+void optsched_hjb_input(const optsched_hjb_problem *p, const double *a, double r, double t,
+                        double *x);
+
+/* Derivatives in the model's coordinates from network jets (C = 1 + (K+2) + K):
+ * V, ∂_aV[K], ∂_rV, ∂_tV, ∂²_aV[K]. */
+void optsched_hjb_unscale(const optsched_hjb_problem *p, const double *jets, double *V,
+                          double *Va, double *Vr, double *Vt, double *Vaa);
+
+/* A, D of the Hamiltonian at state a from the model-coordinate derivatives. */
+void optsched_hjb_AD(const optsched_model *m, const double *a, const double *Va, const double *Vaa,
+                     double *A, double *D);
+
+/* ---- the closed-loop policy of a trained value function ----
+ * A feedback policy for optsched_mc_run (mc.h): at each step it evaluates the
+ * network's jets at the live states and takes the exact box minimiser (or the
+ * seed's fixed point, as the problem was built). */
+typedef struct {
+    const optsched_hjb_problem *problem;
+    optsched_dgm_solver *solver;
+    double *x, *jets; /* scratch, grown on demand */
+    size_t cap;
+    int fixed_point;
+} optsched_hjb_policy;
+
+/* The optsched_policy_fn of mc.h; ctx is an optsched_hjb_policy. */
+int optsched_hjb_policy_fn(void *ctx, int n, const double *a, const double *r, double t,
+                           double *eta, double *B);
+void optsched_hjb_policy_clear(optsched_hjb_policy *pol);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
