@@ -139,6 +139,7 @@ static void test_closed_form_k1(void)
         CHECK_REL(r.expected_loss, want, 1e-12, spec);
         CHECK_REL(r.t_end, t, 1e-15, "t_end");
         CHECK_REL(r.compute_used, fmin(20.0, B * 10.0), 1e-15, "compute used");
+        optsched_model_free(m);
     }
 }
 
