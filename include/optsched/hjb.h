@@ -71,6 +71,28 @@ void optsched_hjb_unscale(const optsched_hjb_problem *p, const double *jets, dou
 void optsched_hjb_AD(const optsched_model *m, const double *a, const double *Va, const double *Vaa,
                      double *A, double *D);
 
+/* ---- diagnostics (seed 000 Appendix B) on held-out points ---- */
+typedef struct {
+    int points;                   /* held-out interior points (and as many per boundary face) */
+    double residual_l2;           /* sqrt(mean (∂_tV + min H)²) over interior points */
+    double residual_linf;         /* max |∂_tV + min H| */
+    double convexity;             /* fraction with ∂²_{a_k}V ≥ 0 for every k */
+    double monotonicity;          /* fraction with ∂_rV ≤ 0 */
+    double boundary_mse_terminal; /* mean (V − ℓ − L_tail)² on t = T_span */
+    double boundary_mse_budget;   /* mean (V − ℓ − L_tail)² on r = 0 */
+    double V0;                    /* V(a0, C_max, 0) */
+} optsched_hjb_diagnostics;
+
+/* Diagnostics of the solver's current network on held-out points drawn from a
+ * stream no training batch uses (seed as given). prob is the plug-in filled by
+ * optsched_hjb_problem_create. */
+int optsched_hjb_diagnose(optsched_dgm_solver *solver, const optsched_dgm_problem *prob,
+                          int points, uint64_t seed, optsched_hjb_diagnostics *d,
+                          optsched_error *err);
+
+/* The DP gap |V0 − L̄| / |V0| for a Monte Carlo mean L̄ of the extracted policy. */
+double optsched_hjb_dp_gap(double V0, double mc_mean);
+
 /* ---- the closed-loop policy of a trained value function ----
  * A feedback policy for optsched_mc_run (mc.h): at each step it evaluates the
  * network's jets at the live states and takes the exact box minimiser (or the

@@ -64,6 +64,12 @@ void optsched_mc_result_free(optsched_mc_result *res);
 void optsched_mc_paired(const optsched_mc_result *a, const optsched_mc_result *b, double *mean,
                         double *se);
 
+/* Bands of a recorded control (which = 0: η, 1: B) at step n over the paths
+ * still running: mean and the q10, q50, q90 quantiles (linear interpolation
+ * between order statistics). Returns the number of running paths (0: all NAN). */
+int optsched_mc_control_bands(const optsched_mc_result *res, int which, int n, double *mean,
+                              double *q10, double *q50, double *q90);
+
 #ifdef __cplusplus
 }
 #endif

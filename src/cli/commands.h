@@ -6,6 +6,7 @@
 int cmd_eval(int argc, char **argv);
 int cmd_tune(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_hjb(int argc, char **argv);
 int cmd_scaling(int argc, char **argv);
 int cmd_solve(int argc, char **argv);
 int cmd_hjb_grid(int argc, char **argv);

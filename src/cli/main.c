@@ -16,6 +16,7 @@ static const command commands[] = {
     {"compare", cmd_compare, "tune every baseline family and compare them on common random numbers"},
     {"scaling", cmd_scaling, "hyperparameter scaling laws from LMO convergence bounds"},
     {"solve", cmd_solve, "optimal schedules: open-loop optimum (adjoint gradients; --method openloop)"},
+    {"hjb", cmd_hjb, "closed-loop value function by the Deep Galerkin Method: train, diagnose, eval"},
     {"hjb-grid", cmd_hjb_grid, "closed-loop value function and policy on a grid (K = 1 or 2 modes)"},
 };
 

@@ -285,3 +285,43 @@ void optsched_mc_paired(const optsched_mc_result *a, const optsched_mc_result *b
     *mean = mu;
     *se = n > 1 ? sqrt(v / (n - 1) / n) : 0.0;
 }
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double quantile_sorted(const double *v, int n, double q)
+{
+    double pos = q * (n - 1);
+    int i = (int)pos;
+    if (i >= n - 1) return v[n - 1];
+    return v[i] + (pos - i) * (v[i + 1] - v[i]);
+}
+
+int optsched_mc_control_bands(const optsched_mc_result *res, int which, int n, double *mean,
+                              double *q10, double *q50, double *q90)
+{
+    *mean = *q10 = *q50 = *q90 = NAN;
+    if (!res->eta_trace || n < 0 || n >= res->steps) return 0;
+    const double *row = (which ? res->B_trace : res->eta_trace) + (size_t)n * res->paths;
+    double *v = malloc((size_t)res->paths * sizeof *v);
+    if (!v) return 0;
+    int live = 0;
+    double s = 0;
+    for (int p = 0; p < res->paths; p++)
+        if (!isnan(row[p])) {
+            v[live++] = row[p];
+            s += row[p];
+        }
+    if (live > 0) {
+        qsort(v, (size_t)live, sizeof *v, cmp_double);
+        *mean = s / live;
+        *q10 = quantile_sorted(v, live, 0.1);
+        *q50 = quantile_sorted(v, live, 0.5);
+        *q90 = quantile_sorted(v, live, 0.9);
+    }
+    free(v);
+    return live;
+}

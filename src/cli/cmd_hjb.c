@@ -1,0 +1,136 @@
+/* optsched hjb train | diagnose | eval: the closed-loop value function of the
+ * schedule problem by the Deep Galerkin Method with policy iteration.
+ *
+ * A trained network lives in two files: WEIGHTS (the solver's checkpoint:
+ * weights, Adam moments, counters; docs/DGM.md) and WEIGHTS.json (the model
+ * and training options it was trained for), so that diagnose and eval need
+ * only --weights. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/hjb_common.h"
+
+static const char *usage =
+    "usage: optsched hjb train    --weights FILE [model flags] [training flags] [--resume]\n"
+    "       optsched hjb diagnose --weights FILE [--points N] [--paths N] [--json]\n"
+    "       optsched hjb eval     --weights FILE --state a1/../aK/r/t [--json]\n\n"
+    "train:    policy iteration on the schedule HJB (seed 000 Eq. 3); checkpoints to FILE\n"
+    "          every --checkpoint-every iterations (atomically), --resume continues from it.\n"
+    "          --preset fast (default, documented in docs/HJB.md) or paper (the seed's settings).\n"
+    "diagnose: HJB residual, convexity, monotonicity, boundary errors on held-out points, and\n"
+    "          the DP gap against the Monte Carlo loss of the extracted policy.\n"
+    "eval:     V and its derivatives (model coordinates) and the optimal controls at a state.";
+
+static int train(int argc, char **argv)
+{
+    hjb_cli c;
+    cli_arg table[CLI_COMMON_FLAGS + HJB_TRAIN_FLAGS + 2];
+    int resume = 0, every = 0;
+    int n = hjb_cli_flags(&c, table);
+    table[n++] = (cli_arg){"--resume", CLI_FLAG, &resume, NULL, "continue from --weights", 0};
+    table[n++] = (cli_arg){"--checkpoint-every",
+                           CLI_INT,
+                           &every,
+                           "[0,1000000000]",
+                           "checkpoint interval in iterations (default: 10% of a round)",
+                           0};
+    int rc = cli_parse_or_exit("hjb train", usage, argc, argv, table, n);
+    if (rc >= 0) return rc;
+    optsched_error err = {0};
+    hjb_session h;
+    int st = c.weights
+                 ? OPTSCHED_OK
+                 : optsched_error_set(&err, OPTSCHED_EINVAL, "--weights: required (a file path)");
+    if (!st && resume) st = hjb_session_load(&h, c.weights, &err);
+    if (!st && !resume) st = hjb_session_new(&h, &c, table, n, &err);
+    if (!st) st = hjb_session_train(&h, every, isatty(2), &err);
+    if (!st) {
+        cJSON *doc = hjb_session_json(&h);
+        if (c.common.json)
+            cli_json_print(doc);
+        else
+            hjb_session_print(&h, stdout);
+        cJSON_Delete(doc);
+    }
+    hjb_session_free(&h);
+    return st ? cli_fail("hjb train", &err) : 0;
+}
+
+static int diagnose(int argc, char **argv)
+{
+    const char *weights = NULL;
+    int points = 5000, paths = 2000, json = 0;
+    double seed = 42;
+    cli_arg table[] = {
+        {"--weights", CLI_STRING, &weights, NULL, "trained network (from hjb train)", 0},
+        {"--points", CLI_INT, &points, "[1,10000000]", "held-out points (5000)", 0},
+        {"--paths", CLI_INT, &paths, "[1,100000000]", "Monte Carlo paths for the DP gap (2000)", 0},
+        {"--seed", CLI_DOUBLE, &seed, "[0,9007199254740992]", "Monte Carlo seed (42)", 0},
+        {"--json", CLI_FLAG, &json, NULL, "print JSON", 0},
+    };
+    int n = (int)(sizeof table / sizeof table[0]);
+    int rc = cli_parse_or_exit("hjb diagnose", usage, argc, argv, table, n);
+    if (rc >= 0) return rc;
+    optsched_error err = {0};
+    hjb_session h;
+    int st = weights
+                 ? hjb_session_load(&h, weights, &err)
+                 : optsched_error_set(&err, OPTSCHED_EINVAL, "--weights: required (a file path)");
+    hjb_report rep;
+    if (!st) st = hjb_session_report(&h, points, paths, (uint64_t)seed, 0, &rep, &err);
+    if (!st) {
+        cJSON *doc = hjb_report_json(&h, &rep, 0);
+        if (json)
+            cli_json_print(doc);
+        else
+            hjb_report_print(&h, &rep, stdout);
+        cJSON_Delete(doc);
+        hjb_report_free(&rep);
+    }
+    hjb_session_free(&h);
+    return st ? cli_fail("hjb diagnose", &err) : 0;
+}
+
+static int eval(int argc, char **argv)
+{
+    const char *weights = NULL, *state = NULL;
+    int json = 0;
+    cli_arg table[] = {
+        {"--weights", CLI_STRING, &weights, NULL, "trained network (from hjb train)", 0},
+        {"--state", CLI_STRING, &state, NULL, "a_1/.../a_K/r/t", 0},
+        {"--json", CLI_FLAG, &json, NULL, "print JSON", 0},
+    };
+    int n = (int)(sizeof table / sizeof table[0]);
+    int rc = cli_parse_or_exit("hjb eval", usage, argc, argv, table, n);
+    if (rc >= 0) return rc;
+    optsched_error err = {0};
+    hjb_session h;
+    int st = weights
+                 ? OPTSCHED_OK
+                 : optsched_error_set(&err, OPTSCHED_EINVAL, "--weights: required (a file path)");
+    if (!st && !state)
+        st = optsched_error_set(&err, OPTSCHED_EINVAL, "--state: required (a_1/.../a_K/r/t)");
+    if (!st) st = hjb_session_load(&h, weights, &err);
+    if (!st) st = hjb_eval_state(&h, state, json, &err);
+    hjb_session_free(&h);
+    return st ? cli_fail("hjb eval", &err) : 0;
+}
+
+int cmd_hjb(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        printf("%s\n", usage);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "train")) return train(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "diagnose")) return diagnose(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "eval")) return eval(argc - 1, argv + 1);
+    fprintf(stderr, "optsched hjb: unknown subcommand '%s' (expected train, diagnose or eval)\n",
+            argv[1]);
+    return 2;
+}

@@ -1,0 +1,538 @@
+#include "cli/hjb_common.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <omp.h>
+
+/* The presets. "paper" is seed 000 Appendix A; "fast" is the interactive default
+ * (docs/HJB.md records what it reaches and how long it takes). */
+static const hjb_train_opts preset_paper = {.preset = "paper",
+                                            .precision = "f32",
+                                            .rounds = 5,
+                                            .iters = 4000,
+                                            .batch = 2048,
+                                            .width = 128,
+                                            .layers = 3,
+                                            .fixed_point = 0,
+                                            .lr = 1e-3,
+                                            .lambda_bc = 100,
+                                            .lambda_struct = 50,
+                                            .warmup = 0.15,
+                                            .seed = 42};
+static const hjb_train_opts preset_fast = {.preset = "fast",
+                                           .precision = "f32",
+                                           .rounds = 4,
+                                           .iters = 600,
+                                           .batch = 512,
+                                           .width = 64,
+                                           .layers = 3,
+                                           .fixed_point = 0,
+                                           .lr = 2e-3,
+                                           .lambda_bc = 100,
+                                           .lambda_struct = 50,
+                                           .warmup = 0.15,
+                                           .seed = 42};
+
+int hjb_cli_flags(hjb_cli *c, cli_arg *t)
+{
+    memset(c, 0, sizeof *c);
+    int n = cli_common_flags(&c->common, t);
+    c->preset = "fast";
+    c->precision = "f32";
+    t[n++] = (cli_arg){"--weights", CLI_STRING, &c->weights, NULL, "network file (checkpoint)", 0};
+    t[n++] = (cli_arg){"--preset", CLI_STRING, &c->preset, NULL, "fast (default) or paper", 0};
+    t[n++] = (cli_arg){"--rounds", CLI_INT, &c->rounds, "[1,1000]", "policy-iteration rounds", 0};
+    t[n++] = (cli_arg){"--iters", CLI_INT, &c->iters, "[1,100000000]", "iterations per round", 0};
+    t[n++] = (cli_arg){"--batch", CLI_INT, &c->batch, "[1,1000000]", "collocation points", 0};
+    t[n++] = (cli_arg){"--width", CLI_INT, &c->width, "[1,4096]", "units per layer", 0};
+    t[n++] = (cli_arg){"--layers", CLI_INT, &c->layers, "[1,16]", "gated layers", 0};
+    t[n++] = (cli_arg){"--lr", CLI_DOUBLE, &c->lr, "(0,1]", "Adam learning rate", 0};
+    t[n++] = (cli_arg){"--lambda-bc", CLI_DOUBLE, &c->lambda_bc, "[0,inf)", "boundary weight", 0};
+    t[n++] = (cli_arg){"--lambda-struct",           CLI_DOUBLE, &c->lambda_struct, "[0,inf)",
+                       "structural penalty weight", 0};
+    t[n++] = (cli_arg){"--warmup", CLI_DOUBLE, &c->warmup, "[0,1)", "boundary-only fraction", 0};
+    t[n++] = (cli_arg){"--fixed-point",
+                       CLI_FLAG,
+                       &c->fixed_point,
+                       NULL,
+                       "improve by the seed's 5-round fixed point (comparison only)",
+                       0};
+    t[n++] = (cli_arg){"--precision", CLI_STRING, &c->precision, NULL, "f32 (default) or f64", 0};
+    return n;
+}
+
+static const cli_arg *find(const cli_arg *t, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(t[i].name, name)) return &t[i];
+    return NULL;
+}
+
+static int seen(const cli_arg *t, int n, const char *name)
+{
+    const cli_arg *a = find(t, n, name);
+    return a && a->seen;
+}
+
+static int build(hjb_session *h, optsched_error *err)
+{
+    int st = optsched_model_alloc(&h->m, &h->params, err);
+    if (st) return st;
+    optsched_hjb_sampling samp;
+    optsched_hjb_sampling_default(&samp);
+    samp.fixed_point = h->o.fixed_point;
+    h->hp = optsched_hjb_problem_create(h->m, &samp, &h->prob, err);
+    if (!h->hp) return err ? err->code : OPTSCHED_ENOMEM;
+    h->solver = optsched_dgm_solver_create(&h->prob, err);
+    if (!h->solver) return err && err->code ? err->code : OPTSCHED_EFAIL;
+    const hjb_train_opts *o = &h->o;
+    optsched_dgm_solver *s = h->solver;
+    if ((st = optsched_dgm_solver_set(s, "precision", o->precision, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "rounds", o->rounds, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "iters", o->iters, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "batch", o->batch, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "width", o->width, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "layers", o->layers, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "seed", (long)o->seed, err))) return st;
+    if ((st = optsched_dgm_solver_set_double(s, "lr", o->lr, err))) return st;
+    if ((st = optsched_dgm_solver_set_double(s, "lambda_bc", o->lambda_bc, err))) return st;
+    if ((st = optsched_dgm_solver_set_double(s, "lambda_struct", o->lambda_struct, err))) return st;
+    if ((st = optsched_dgm_solver_set_double(s, "warmup", o->warmup, err))) return st;
+    return OPTSCHED_OK;
+}
+
+int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, optsched_error *err)
+{
+    memset(h, 0, sizeof *h);
+    h->params = c->common.p;
+    if (!strcmp(c->preset, "paper"))
+        h->o = preset_paper;
+    else if (!strcmp(c->preset, "fast"))
+        h->o = preset_fast;
+    else
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--preset: expected fast or paper, got '%s'", c->preset);
+    if (strcmp(c->precision, "f32") && strcmp(c->precision, "f64"))
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--precision: expected f32 or f64, got '%s'", c->precision);
+    if (seen(t, n, "--precision"))
+        snprintf(h->o.precision, sizeof h->o.precision, "%s", c->precision);
+    if (seen(t, n, "--rounds")) h->o.rounds = c->rounds;
+    if (seen(t, n, "--iters")) h->o.iters = c->iters;
+    if (seen(t, n, "--batch")) h->o.batch = c->batch;
+    if (seen(t, n, "--width")) h->o.width = c->width;
+    if (seen(t, n, "--layers")) h->o.layers = c->layers;
+    if (seen(t, n, "--lr")) h->o.lr = c->lr;
+    if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
+    if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
+    if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
+    h->o.fixed_point = c->fixed_point;
+    if (c->common.seed != floor(c->common.seed))
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--seed: expected an integer in [0, 2^53]");
+    h->o.seed = (uint64_t)c->common.seed;
+    optsched_mc_options_default(&h->mc);
+    h->mc.seed = h->o.seed;
+    h->mc.paths = c->common.paths;
+    h->mc.steps = c->common.steps;
+    if (c->weights) snprintf(h->weights, sizeof h->weights, "%s", c->weights);
+    return build(h, err);
+}
+
+void hjb_session_free(hjb_session *h)
+{
+    optsched_dgm_solver_destroy(h->solver);
+    optsched_hjb_problem_free(h->hp);
+    optsched_model_free(h->m);
+    memset(h, 0, sizeof *h);
+}
+
+static cJSON *train_json(const hjb_train_opts *o)
+{
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "preset", o->preset);
+    cJSON_AddStringToObject(t, "precision", o->precision);
+    cJSON_AddNumberToObject(t, "rounds", o->rounds);
+    cJSON_AddNumberToObject(t, "iters", o->iters);
+    cJSON_AddNumberToObject(t, "batch", o->batch);
+    cJSON_AddNumberToObject(t, "width", o->width);
+    cJSON_AddNumberToObject(t, "layers", o->layers);
+    cJSON_AddNumberToObject(t, "lr", o->lr);
+    cJSON_AddNumberToObject(t, "lambda_bc", o->lambda_bc);
+    cJSON_AddNumberToObject(t, "lambda_struct", o->lambda_struct);
+    cJSON_AddNumberToObject(t, "warmup", o->warmup);
+    cJSON_AddBoolToObject(t, "fixed_point", o->fixed_point);
+    cJSON_AddNumberToObject(t, "seed", (double)o->seed);
+    return t;
+}
+
+cJSON *hjb_session_json(const hjb_session *h)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddItemToObject(doc, "model", cli_json_model(h->m));
+    cJSON_AddItemToObject(doc, "train", train_json(&h->o));
+    optsched_dgm_stats st;
+    optsched_dgm_solver_get_stats(h->solver, &st);
+    cJSON *s = cJSON_AddObjectToObject(doc, "stats");
+    cJSON_AddNumberToObject(s, "iterations", (double)st.iter);
+    cJSON_AddNumberToObject(s, "iterations_total", (double)st.iter_total);
+    cJSON_AddBoolToObject(s, "finished", st.finished);
+    cJSON_AddNumberToObject(s, "loss", st.loss);
+    cJSON_AddNumberToObject(s, "loss_pde", st.loss_pde);
+    cJSON_AddNumberToObject(s, "loss_bc", st.loss_bc);
+    cJSON_AddNumberToObject(s, "loss_struct", st.loss_struct);
+    cJSON_AddNumberToObject(s, "seconds", st.seconds);
+    if (h->weights[0]) cJSON_AddStringToObject(doc, "weights", h->weights);
+    return doc;
+}
+
+void hjb_session_print(const hjb_session *h, FILE *f)
+{
+    optsched_dgm_stats st;
+    optsched_dgm_solver_get_stats(h->solver, &st);
+    fprintf(
+        f,
+        "trained        %lld of %lld iterations (%s preset: %d rounds × %d, batch %d, %d×%d, %s)\n",
+        (long long)st.iter, (long long)st.iter_total, h->o.preset, h->o.rounds, h->o.iters,
+        h->o.batch, h->o.layers, h->o.width, h->o.precision);
+    fprintf(f, "loss           %.4g (pde %.4g, boundary %.4g, structure %.4g)\n", st.loss,
+            st.loss_pde, st.loss_bc, st.loss_struct);
+    fprintf(f, "time           %.1f s in this process\n", st.seconds);
+    if (h->weights[0]) fprintf(f, "weights        %s (+ .json)\n", h->weights);
+}
+
+/* WEIGHTS.json: written to a temporary name and renamed. */
+static int write_sidecar(const hjb_session *h, optsched_error *err)
+{
+    char path[1100], tmp[1200];
+    snprintf(path, sizeof path, "%s.json", h->weights);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    cJSON *doc = hjb_session_json(h);
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    FILE *f = fopen(tmp, "w");
+    int ok = f && text && fputs(text, f) >= 0;
+    if (f && fclose(f) != 0) ok = 0;
+    free(text);
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return optsched_error_set(err, OPTSCHED_EIO, "cannot write '%s' (%s)", path,
+                                  strerror(errno));
+    }
+    return OPTSCHED_OK;
+}
+
+int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *err)
+{
+    optsched_dgm_solver *s = h->solver;
+    int st = OPTSCHED_OK;
+    const long total = (long)h->o.rounds * h->o.iters;
+    if (every <= 0) every = h->o.iters / 10 > 0 ? h->o.iters / 10 : 1;
+    if (h->weights[0]) {
+        if ((st = optsched_dgm_solver_set(s, "checkpoint", h->weights, err))) return st;
+        if ((st = optsched_dgm_solver_set_int(s, "checkpoint_every", every, err))) return st;
+    }
+    /* run in slices so that the progress line can be refreshed */
+    const long slice = total / 100 > 0 ? total / 100 : 1;
+    double t0 = omp_get_wtime();
+    optsched_dgm_stats ds;
+    optsched_dgm_solver_get_stats(s, &ds);
+    long start = (long)ds.iter;
+    while (!st) {
+        optsched_dgm_solver_get_stats(s, &ds);
+        if (ds.finished || ds.iter >= total) break;
+        long next = (long)ds.iter + slice < total ? (long)ds.iter + slice : total;
+        if ((st = optsched_dgm_solver_set_int(s, "stop_at", next, err))) break;
+        st = optsched_dgm_solver_solve(s, err);
+        if (!st && progress) {
+            optsched_dgm_solver_get_stats(s, &ds);
+            double el = omp_get_wtime() - t0, rate = (ds.iter - start) / fmax(el, 1e-9);
+            fprintf(stderr,
+                    "\rround %d/%d  iter %lld/%ld  loss %.3e (pde %.2e bc %.2e)  ETA %.0fs   ",
+                    ds.round + 1, h->o.rounds, (long long)ds.iter, total, ds.loss, ds.loss_pde,
+                    ds.loss_bc, rate > 0 ? (total - ds.iter) / rate : 0.0);
+        }
+    }
+    if (progress) fputc('\n', stderr);
+    if (!st) st = optsched_dgm_solver_set_int(s, "stop_at", 0, err);
+    if (!st && h->weights[0]) st = optsched_dgm_solver_save(s, h->weights, err);
+    if (!st && h->weights[0]) st = write_sidecar(h, err);
+    return st;
+}
+
+static double num(const cJSON *o, const char *k, double def)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (cJSON_IsNumber(v)) return v->valuedouble;
+    if (cJSON_IsString(v) && !strcmp(v->valuestring, "inf")) return INFINITY;
+    return def;
+}
+
+int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
+{
+    memset(h, 0, sizeof *h);
+    snprintf(h->weights, sizeof h->weights, "%s", weights);
+    char path[1100];
+    snprintf(path, sizeof path, "%s.json", weights);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--weights: cannot open '%s' (%s)", path,
+                                  strerror(errno));
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    char buf[4096];
+    size_t r;
+    while ((r = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (len + r + 1 > cap) {
+            cap = 2 * (len + r + 1);
+            char *t2 = realloc(text, cap);
+            if (!t2) break;
+            text = t2;
+        }
+        memcpy(text + len, buf, r);
+        len += r;
+    }
+    fclose(f);
+    if (text) text[len] = '\0';
+    cJSON *doc = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "model");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "train");
+    if (!doc || !cJSON_IsObject(m) || !cJSON_IsObject(t)) {
+        cJSON_Delete(doc);
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--weights: '%s' is not a weights description (model, train)",
+                                  path);
+    }
+    optsched_model_params *p = &h->params;
+    optsched_model_params_default(p);
+    p->modes = (int)num(m, "modes", p->modes);
+    p->alpha = num(m, "alpha", p->alpha);
+    p->features = num(m, "features", p->features);
+    p->noise = num(m, "noise", p->noise);
+    p->tail = num(m, "tail", p->tail);
+    p->budget = num(m, "budget", p->budget);
+    p->horizon = num(m, "horizon", p->horizon);
+    p->eta_min = num(m, "eta_min", p->eta_min);
+    p->eta_max = num(m, "eta_max", p->eta_max);
+    p->batch_min = num(m, "batch_min", p->batch_min);
+    p->batch_max = num(m, "batch_max", p->batch_max);
+    p->a0 = num(m, "a0", p->a0);
+    hjb_train_opts *o = &h->o;
+    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(t, "preset");
+    const cJSON *pr = cJSON_GetObjectItemCaseSensitive(t, "precision");
+    snprintf(o->preset, sizeof o->preset, "%s", cJSON_IsString(ps) ? ps->valuestring : "fast");
+    snprintf(o->precision, sizeof o->precision, "%s", cJSON_IsString(pr) ? pr->valuestring : "f32");
+    o->rounds = (int)num(t, "rounds", 5);
+    o->iters = (int)num(t, "iters", 4000);
+    o->batch = (int)num(t, "batch", 2048);
+    o->width = (int)num(t, "width", 128);
+    o->layers = (int)num(t, "layers", 3);
+    o->lr = num(t, "lr", 1e-3);
+    o->lambda_bc = num(t, "lambda_bc", 100);
+    o->lambda_struct = num(t, "lambda_struct", 50);
+    o->warmup = num(t, "warmup", 0.15);
+    o->fixed_point = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fixed_point"));
+    o->seed = (uint64_t)num(t, "seed", 42);
+    cJSON_Delete(doc);
+    optsched_mc_options_default(&h->mc);
+    h->mc.seed = o->seed;
+    int st = build(h, err);
+    if (!st) st = optsched_dgm_solver_load(h->solver, weights, err);
+    return st;
+}
+
+/* ---- reports ---- */
+
+int hjb_session_report(hjb_session *h, int points, int paths, uint64_t seed, int steps,
+                       hjb_report *r, optsched_error *err)
+{
+    memset(r, 0, sizeof *r);
+    int st = optsched_hjb_diagnose(h->solver, &h->prob, points, seed, &r->d, err);
+    if (st) return st;
+    optsched_mc_options o = h->mc;
+    o.paths = paths;
+    o.seed = seed;
+    if (steps > 0) o.steps = steps;
+    o.record = 1;
+    optsched_hjb_policy pol = {
+        .problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
+    st = optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, &r->mc, err);
+    optsched_hjb_policy_clear(&pol);
+    if (st) return st;
+    r->dp_gap = optsched_hjb_dp_gap(r->d.V0, r->mc.mean);
+    /* is the mean batch size non-decreasing along the run? */
+    int up = 0, steps_live = 0, mono = 1;
+    double prev = NAN;
+    for (int n = 0; n < r->mc.steps; n++) {
+        double mean, q10, q50, q90;
+        if (!optsched_mc_control_bands(&r->mc, 1, n, &mean, &q10, &q50, &q90)) break;
+        if (!isnan(prev)) {
+            steps_live++;
+            if (mean >= prev * (1 - 1e-9))
+                up++;
+            else
+                mono = 0;
+        }
+        prev = mean;
+    }
+    r->b_monotone = mono;
+    r->b_increase_frac = steps_live ? (double)up / steps_live : 1.0;
+    return OPTSCHED_OK;
+}
+
+void hjb_report_free(hjb_report *r)
+{
+    optsched_mc_result_free(&r->mc);
+}
+
+cJSON *hjb_report_json(const hjb_session *h, const hjb_report *r, int with_train)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "method", "hjb");
+    cJSON_AddItemToObject(doc, "mc", cli_json_mc(&r->mc, &h->mc));
+    cJSON *mc = cJSON_GetObjectItemCaseSensitive(doc, "mc");
+    cJSON_ReplaceItemInObject(mc, "seed", cJSON_CreateNumber((double)h->mc.seed));
+    cJSON_AddNumberToObject(doc, "expected_loss", r->mc.mean);
+    cJSON_AddNumberToObject(doc, "compute_used", r->mc.compute_mean);
+    cJSON_AddNumberToObject(doc, "t_end", r->mc.t_end_mean);
+    cJSON_AddNumberToObject(doc, "V0", r->d.V0);
+    cJSON *sch = cJSON_AddObjectToObject(doc, "schedule");
+    const char *names[2][5] = {{"eta", "eta_q10", "eta_q50", "eta_q90", NULL},
+                               {"B", "B_q10", "B_q50", "B_q90", NULL}};
+    cJSON *tt = cJSON_AddArrayToObject(sch, "t");
+    cJSON *arr[2][4];
+    for (int w = 0; w < 2; w++)
+        for (int q = 0; q < 4; q++)
+            arr[w][q] = cJSON_AddArrayToObject(sch, names[w][q]);
+    for (int n = 0; n < r->mc.steps; n++) {
+        double v[2][4];
+        int live = 0;
+        for (int w = 0; w < 2; w++)
+            live = optsched_mc_control_bands(&r->mc, w, n, &v[w][0], &v[w][1], &v[w][2], &v[w][3]);
+        if (!live) break;
+        cJSON_AddItemToArray(tt, cJSON_CreateNumber(n * r->mc.dt));
+        for (int w = 0; w < 2; w++)
+            for (int q = 0; q < 4; q++)
+                cJSON_AddItemToArray(arr[w][q], cJSON_CreateNumber(v[w][q]));
+    }
+    cJSON_AddBoolToObject(doc, "B_monotone", r->b_monotone);
+    cJSON_AddNumberToObject(doc, "B_nondecreasing_fraction", r->b_increase_frac);
+    cJSON *d = cJSON_AddObjectToObject(doc, "diagnostics");
+    cJSON_AddNumberToObject(d, "points", r->d.points);
+    cJSON_AddNumberToObject(d, "residual_l2", r->d.residual_l2);
+    cJSON_AddNumberToObject(d, "residual_linf", r->d.residual_linf);
+    cJSON_AddNumberToObject(d, "convexity", r->d.convexity);
+    cJSON_AddNumberToObject(d, "monotonicity", r->d.monotonicity);
+    cJSON_AddNumberToObject(d, "boundary_mse_terminal", r->d.boundary_mse_terminal);
+    cJSON_AddNumberToObject(d, "boundary_mse_budget", r->d.boundary_mse_budget);
+    cJSON_AddNumberToObject(d, "dp_gap", r->dp_gap);
+    if (with_train) cJSON_AddItemToObject(doc, "train", train_json(&h->o));
+    cJSON_AddItemToObject(doc, "model", cli_json_model(h->m));
+    return doc;
+}
+
+void hjb_report_print(const hjb_session *h, const hjb_report *r, FILE *f)
+{
+    fprintf(f, "V(a0, C_max, 0)      %.6f\n", r->d.V0);
+    fprintf(f, "policy loss (MC)     %.6f ± %.6f (SE), %d paths, seed %llu; compute used %.4g\n",
+            r->mc.mean, r->mc.se, r->mc.paths, (unsigned long long)h->mc.seed, r->mc.compute_mean);
+    fprintf(f, "DP gap               %.4f\n", r->dp_gap);
+    fprintf(f, "HJB residual         L2 %.4g   Linf %.4g   (%d held-out points)\n",
+            r->d.residual_l2, r->d.residual_linf, r->d.points);
+    fprintf(f, "convexity            %.1f%%\n", 100 * r->d.convexity);
+    fprintf(f, "monotonicity         %.1f%%  (dV/dr <= 0)\n", 100 * r->d.monotonicity);
+    fprintf(f, "boundary MSE         terminal %.3g   budget %.3g\n", r->d.boundary_mse_terminal,
+            r->d.boundary_mse_budget);
+    fprintf(f, "mean B(t) monotone   %s (%.1f%% of steps non-decreasing)\n",
+            r->b_monotone ? "yes" : "no", 100 * r->b_increase_frac);
+}
+
+int hjb_report_plot(out_dir *o, const char *name, const hjb_session *h, const hjb_report *r,
+                    optsched_error *err)
+{
+    const char *png = out_reserve(o, name, err);
+    if (!png) return OPTSCHED_EFAIL;
+    size_t cap = 4096 + (size_t)r->mc.steps * 200, len = 0;
+    char *s = malloc(cap);
+    if (!s) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (plot)");
+    len += (size_t)snprintf(s + len, cap - len, "$d << EOD\n");
+    for (int n = 0; n < r->mc.steps; n++) {
+        double e[4], b[4];
+        if (!optsched_mc_control_bands(&r->mc, 0, n, &e[0], &e[1], &e[2], &e[3])) break;
+        optsched_mc_control_bands(&r->mc, 1, n, &b[0], &b[1], &b[2], &b[3]);
+        len +=
+            (size_t)snprintf(s + len, cap - len, "%.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g\n",
+                             n * r->mc.dt, e[0], e[1], e[2], e[3], b[0], b[1], b[2], b[3]);
+    }
+    len += (size_t)snprintf(
+        s + len, cap - len,
+        "EOD\nset terminal pngcairo noenhanced size 1000,800 font 'sans,10'\nset output '%s'\n"
+        "set grid\nset key top left\nset multiplot layout 2,1 title 'closed-loop (HJB) policy, "
+        "alpha=%g C_max=%g T=%g K=%d: mean and 10-90%% band over %d paths'\n"
+        "set ylabel 'learning rate eta'\nplot $d using 1:3:5 with filledcurves fs transparent "
+        "solid 0.25 title '10-90%%', $d using 1:2 with lines lw 2 title 'mean', $d using 1:4 with "
+        "lines dt 2 title 'median'\nset xlabel 'time t'\nset ylabel 'batch size B'\nplot $d using "
+        "1:7:9 with filledcurves fs transparent solid 0.25 title '10-90%%', $d using 1:6 with "
+        "lines lw 2 title 'mean', $d using 1:8 with lines dt 2 title 'median'\nunset multiplot\n",
+        png, h->m->alpha, h->m->C, h->m->T, h->m->K, r->mc.paths);
+    int st = out_gnuplot(s, err);
+    free(s);
+    return st;
+}
+
+int hjb_eval_state(hjb_session *h, const char *state, int json, optsched_error *err)
+{
+    const optsched_model *m = h->m;
+    const int K = m->K, C = 3 + 2 * K;
+    double v[OPTSCHED_MAX_MODES + 2];
+    int nv = 0;
+    const char *p = state;
+    while (*p && nv < K + 2) {
+        char *end;
+        errno = 0;
+        v[nv] = strtod(p, &end);
+        if (end == p || errno || !isfinite(v[nv]) || (*end && *end != '/')) break;
+        nv++;
+        p = *end ? end + 1 : end;
+    }
+    if (nv != K + 2 || *p)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--state: expected %d numbers a_1/.../a_%d/r/t, got '%s'", K + 2,
+                                  K, state);
+    double x[OPTSCHED_MAX_MODES + 2], jets[3 + 2 * OPTSCHED_MAX_MODES];
+    optsched_hjb_input(h->hp, v, v[K], v[K + 1], x);
+    int st = optsched_dgm_solver_eval(h->solver, 1, x, jets, err);
+    if (st) return st;
+    double V, Vr, Vt, Va[OPTSCHED_MAX_MODES], Vaa[OPTSCHED_MAX_MODES], A, D, eta, B;
+    (void)C;
+    optsched_hjb_unscale(h->hp, jets, &V, Va, &Vr, &Vt, Vaa);
+    optsched_hjb_AD(m, v, Va, Vaa, &A, &D);
+    double H = optsched_hjb_box_min(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, &eta, &B);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddNumberToObject(doc, "V", V);
+    cJSON *ja = cJSON_AddArrayToObject(doc, "dV_da");
+    cJSON *jaa = cJSON_AddArrayToObject(doc, "d2V_da2");
+    for (int k = 0; k < K; k++) {
+        cJSON_AddItemToArray(ja, cJSON_CreateNumber(Va[k]));
+        cJSON_AddItemToArray(jaa, cJSON_CreateNumber(Vaa[k]));
+    }
+    cJSON_AddNumberToObject(doc, "dV_dr", Vr);
+    cJSON_AddNumberToObject(doc, "dV_dt", Vt);
+    cJSON_AddNumberToObject(doc, "eta", eta);
+    cJSON_AddNumberToObject(doc, "B", B);
+    cJSON_AddNumberToObject(doc, "hjb_residual", Vt + H);
+    if (json)
+        cli_json_print(doc);
+    else {
+        printf("V        %.8g\ndV/dr    %.6g\ndV/dt    %.6g\n", V, Vr, Vt);
+        for (int k = 0; k < K; k++)
+            printf("dV/da_%-3d %.6g   d2V/da_%d^2 %.6g\n", k + 1, Va[k], k + 1, Vaa[k]);
+        printf("controls eta %.6g  B %.6g   (HJB residual %.3g)\n", eta, B, Vt + H);
+    }
+    cJSON_Delete(doc);
+    return OPTSCHED_OK;
+}

@@ -1,0 +1,82 @@
+/* The closed-loop (HJB) solver as the commands use it: training sessions with
+ * presets, progress, checkpoints and a sidecar JSON; reports with diagnostics
+ * and the extracted policy's Monte Carlo statistics and control bands. Shared
+ * by `optsched hjb` and `optsched solve --method hjb`. */
+#ifndef OPTSCHED_CLI_HJB_COMMON_H
+#define OPTSCHED_CLI_HJB_COMMON_H
+
+#include <stdio.h>
+
+#include "cli/common.h"
+#include "optsched/hjb.h"
+
+typedef struct {
+    cli_common common;
+    const char *weights;
+    const char *preset; /* "fast" (default) or "paper" */
+    const char *precision;
+    int rounds, iters, batch, width, layers, fixed_point;
+    double lr, lambda_bc, lambda_struct, warmup;
+} hjb_cli;
+
+#define HJB_TRAIN_FLAGS 13
+
+/* Appends the common flags and the training flags; returns the count. */
+int hjb_cli_flags(hjb_cli *c, cli_arg *table);
+
+typedef struct {
+    char preset[16], precision[8];
+    int rounds, iters, batch, width, layers, fixed_point;
+    double lr, lambda_bc, lambda_struct, warmup;
+    uint64_t seed;
+} hjb_train_opts;
+
+typedef struct {
+    optsched_model_params params;
+    optsched_model *m;
+    optsched_hjb_problem *hp;
+    optsched_dgm_problem prob;
+    optsched_dgm_solver *solver;
+    hjb_train_opts o;
+    char weights[1024];
+    optsched_mc_options mc;
+} hjb_session;
+
+/* A new session from flags: the preset, then the flags given explicitly. */
+int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *table, int n,
+                    optsched_error *err);
+/* A session from WEIGHTS and WEIGHTS.json. */
+int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err);
+/* Trains to the end (or continues), printing a progress line on stderr when
+ * progress is set, checkpointing every `every` iterations (0: a tenth of a
+ * round), and finally writing WEIGHTS and WEIGHTS.json (if weights is set). */
+int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *err);
+void hjb_session_free(hjb_session *h);
+cJSON *hjb_session_json(const hjb_session *h);
+void hjb_session_print(const hjb_session *h, FILE *f);
+
+typedef struct {
+    optsched_hjb_diagnostics d;
+    optsched_mc_result mc;
+    double dp_gap;
+    int b_monotone;        /* the mean B(t) over running paths never decreases (rel. 1e-9) */
+    double b_increase_frac; /* fraction of steps where the mean B rises or stays */
+} hjb_report;
+
+/* Diagnostics on `points` held-out points and a Monte Carlo of the extracted
+ * policy on `paths` paths (recorded, for the bands). */
+int hjb_session_report(hjb_session *h, int points, int paths, uint64_t seed, int steps,
+                       hjb_report *r, optsched_error *err);
+void hjb_report_free(hjb_report *r);
+/* JSON with mc, compute_used, schedule {t, eta, B and bands}, diagnostics, V0;
+ * with_train adds the training options. */
+cJSON *hjb_report_json(const hjb_session *h, const hjb_report *r, int with_train);
+void hjb_report_print(const hjb_session *h, const hjb_report *r, FILE *f);
+/* PNG of the extracted policy's η(t) and B(t): mean and 10/50/90% bands. */
+int hjb_report_plot(out_dir *o, const char *name, const hjb_session *h, const hjb_report *r,
+                    optsched_error *err);
+
+/* Prints V, its derivatives and the controls at the state "a_1/.../a_K/r/t". */
+int hjb_eval_state(hjb_session *h, const char *state, int json, optsched_error *err);
+
+#endif
