@@ -42,7 +42,7 @@ static int train(int argc, char **argv)
     int rc = cli_parse_or_exit("hjb train", usage, argc, argv, table, n);
     if (rc >= 0) return rc;
     optsched_error err = {0};
-    hjb_session h;
+    hjb_session h = {0};
     int st = c.weights
                  ? OPTSCHED_OK
                  : optsched_error_set(&err, OPTSCHED_EINVAL, "--weights: required (a file path)");
@@ -77,7 +77,7 @@ static int diagnose(int argc, char **argv)
     int rc = cli_parse_or_exit("hjb diagnose", usage, argc, argv, table, n);
     if (rc >= 0) return rc;
     optsched_error err = {0};
-    hjb_session h;
+    hjb_session h = {0};
     int st = weights
                  ? hjb_session_load(&h, weights, &err)
                  : optsched_error_set(&err, OPTSCHED_EINVAL, "--weights: required (a file path)");
@@ -109,7 +109,7 @@ static int eval(int argc, char **argv)
     int rc = cli_parse_or_exit("hjb eval", usage, argc, argv, table, n);
     if (rc >= 0) return rc;
     optsched_error err = {0};
-    hjb_session h;
+    hjb_session h = {0};
     int st = weights
                  ? OPTSCHED_OK
                  : optsched_error_set(&err, OPTSCHED_EINVAL, "--weights: required (a file path)");

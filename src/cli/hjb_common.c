@@ -232,6 +232,9 @@ int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *e
     const long total = (long)h->o.rounds * h->o.iters;
     if (every <= 0) every = h->o.iters / 10 > 0 ? h->o.iters / 10 : 1;
     if (h->weights[0]) {
+        /* the description first, so that a checkpoint can be resumed even if this
+         * process is killed before the end */
+        if ((st = write_sidecar(h, err))) return st;
         if ((st = optsched_dgm_solver_set(s, "checkpoint", h->weights, err))) return st;
         if ((st = optsched_dgm_solver_set_int(s, "checkpoint_every", every, err))) return st;
     }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# optsched hjb train | diagnose | eval on a small network: files and JSON
+# contract, consistency between the three, SIGKILL + --resume giving weights
+# identical to an uninterrupted run, and bad input exiting 2.
+set -u
+O=${OPTSCHED:?set OPTSCHED to the optsched executable}
+PY=${PYTHON:-/usr/bin/python3}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+check_json() {
+  if "$PY" -c "import json,sys,math; d=json.load(open('$2')); sys.exit(0 if ($3) else 1)"; then ok "$1"; else bad "$1: $(head -c 800 "$2")"; fi
+}
+SMALL="--modes 2 --budget 4 --rounds 2 --iters 150 --batch 64 --width 8 --layers 2"
+
+$O hjb train $SMALL --weights "$tmp/a" --json >"$tmp/train.json" || bad "train exit"
+[ -s "$tmp/a" ] && [ -s "$tmp/a.json" ] && ok "weights and description written" || bad "weights files"
+check_json "train: finished, stats" "$tmp/train.json" "d['stats']['finished'] and d['stats']['iterations'] == 300 and d['train']['width'] == 8"
+
+$O hjb diagnose --weights "$tmp/a" --points 500 --paths 300 --json >"$tmp/diag.json" || bad "diagnose exit"
+check_json "diagnose: the contract's fields" "$tmp/diag.json" \
+  "all(k in d['mc'] for k in ('mean','std','stderr','paths')) and 'compute_used' in d and all(k in d['diagnostics'] for k in ('residual_l2','residual_linf','convexity','monotonicity','boundary_mse_terminal','boundary_mse_budget','dp_gap')) and all(k in d['schedule'] for k in ('t','eta','B','eta_q10','eta_q90','B_q10','B_q90'))"
+check_json "diagnose: bands ordered, controls in the box" "$tmp/diag.json" \
+  "all(a <= b + 1e-12 <= c + 2e-12 for a, b, c in zip(d['schedule']['B_q10'], d['schedule']['B_q50'], d['schedule']['B_q90'])) and all(1e-4 <= e <= 0.5 for e in d['schedule']['eta']) and all(1 <= b <= 256 for b in d['schedule']['B'])"
+check_json "diagnose: DP gap is |V0 - MC|/|V0|" "$tmp/diag.json" "abs(d['diagnostics']['dp_gap'] - abs(d['V0'] - d['mc']['mean']) / abs(d['V0'])) < 1e-12"
+check_json "diagnose: budget spent (compute used = 4)" "$tmp/diag.json" "abs(d['compute_used'] - 4) < 1e-9"
+
+$O hjb eval --weights "$tmp/a" --state 1/1/4/0 --json >"$tmp/eval.json" || bad "eval exit"
+v0=$("$PY" -c "import json; print(json.load(open('$tmp/diag.json'))['V0'])")
+check_json "eval at (a0, C, 0) equals diagnose's V0" "$tmp/eval.json" "abs(d['V'] - $v0) <= 1e-12 * abs($v0) and len(d['dV_da']) == 2"
+
+# SIGKILL during training, then --resume: identical final weights
+$O hjb train $SMALL --weights "$tmp/b" --checkpoint-every 10 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 400); do [ -s "$tmp/b" ] && break; sleep 0.05; done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+[ -s "$tmp/b" ] && ok "a checkpoint existed when killed" || bad "no checkpoint before the kill"
+$O hjb train --weights "$tmp/b" --resume >/dev/null || bad "resume exit"
+cmp -s "$tmp/a" "$tmp/b" && ok "killed + resumed weights identical to an uninterrupted run" || bad "resumed weights differ"
+
+expect2() { local pat=$1; shift; "$O" "$@" >/dev/null 2>"$tmp/err"; local rc=$?
+  if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$pat" "$tmp/err"; then ok "exit 2: $*"; else bad "expected exit 2 with '$pat': $* -> rc $rc: $(cat "$tmp/err")"; fi; }
+expect2 "--weights: required" hjb train --modes 2
+expect2 "--preset: expected fast or paper" hjb train --weights "$tmp/c" --preset slow
+expect2 "--precision: expected f32 or f64" hjb train --weights "$tmp/c" --precision f16
+expect2 "--iters" hjb train --weights "$tmp/c" --iters 0
+expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"
+expect2 "--state: expected 4 numbers" hjb eval --weights "$tmp/a" --state 1/2/3
+expect2 "unknown subcommand" hjb fly
+[ ! -e "$tmp/c" ] && ok "nothing written on bad input" || bad "files left on bad input"
+echo "$fails failed"
+[ "$fails" -eq 0 ]
