@@ -66,7 +66,7 @@ static int plot_compute(out_dir *od, const optsched_openloop_result *r, const op
         return OPTSCHED_EFAIL;
     }
     w += (size_t)snprintf(script + w, cap - w,
-                          "EOD\nset terminal pngcairo size 900,900 font 'sans,10'\nset output '%s'\n"
+                          "EOD\nset terminal pngcairo size 900,900 font 'sans,10' noenhanced\nset output '%s'\n"
                           "set grid\nunset key\nset multiplot layout 3,1 title 'open-loop optimum, "
                           "alpha=%g C_max=%g T=%g, N=%d (%s controls)'\n"
                           "set logscale y\nunset xlabel\nset ylabel 'learning rate η'\n"
