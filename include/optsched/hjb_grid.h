@@ -68,14 +68,14 @@ void optsched_hjb_grid_destroy(optsched_hjb_grid *g);
  *   "n_a"    nodes per coordinate on [0, a_box]   [3, 4001]   default 201 (K=1), 41 (K=2)
  *   "n_r"    compute steps                         [1, 100000] default 200 (K=1), 100 (K=2)
  *   "n_t"    time nodes over [0, T] (ignored when T = inf)
- *                                                  [2, 10001]  default 41 (K=1), 21 (K=2)
+ *                                                  [2, 10001]  default 41
  *   "n_u"    frontier controls: points of u = η/B  [2, 4096]   default 64 (K=1), 32 (K=2)
- *   "n_eta", "n_B"  box controls: log-grid points per axis [2, 256] default 16 each
+ *   "n_eta", "n_B"  box controls: log-grid points per axis [2, 128] default 16 each
  *   "gh"     Gauss–Hermite points per mode         {3, 4, 5}   default 3
  *   "a_max"  box half-width as a multiple of max_k |a_k(0)| (1 if every a_k(0) = 0)
  *                                                  [1, 100]    default 3
  *   "stretch" β of the node map a_i = a_box sinh(β i/(n_a−1)) / sinh(β): nodes
- *            crowd towards a_k = 0 (0: uniform)    [0, 10]     default 3
+ *            crowd towards a_k = 0 (0: uniform)    [0, 10]     default 5
  *   "threads" OpenMP threads (0: the runtime's default) [0, 1024] default 0 */
 int optsched_hjb_grid_set(optsched_hjb_grid *g, const char *name, double value,
                           optsched_error *err);

@@ -218,14 +218,14 @@ int cmd_hjb_grid(int argc, char **argv)
     int n = cli_common_flags(&c, table);
     table[n++] = (cli_arg){"--grid-a", CLI_INT, &n_a, "[3,4001]", "nodes per a_k on [0, a_box] (201 for K=1, 41 for K=2)", 0};
     table[n++] = (cli_arg){"--grid-r", CLI_INT, &n_r, "[1,100000]", "compute steps over [0, C_max] (200 / 100)", 0};
-    table[n++] = (cli_arg){"--grid-t", CLI_INT, &n_t, "[2,10001]", "time nodes over [0, T] (41 / 21)", 0};
+    table[n++] = (cli_arg){"--grid-t", CLI_INT, &n_t, "[2,10001]", "time nodes over [0, T] (41)", 0};
     table[n++] = (cli_arg){"--grid-u", CLI_INT, &n_u, "[2,4096]", "frontier controls: points of u = eta/B (64 / 32)", 0};
     table[n++] = (cli_arg){"--controls", CLI_STRING, &controls, NULL, "frontier (default) or box", 0};
     table[n++] = (cli_arg){"--grid-eta", CLI_INT, &n_eta, "[2,128]", "box controls: eta points (16)", 0};
     table[n++] = (cli_arg){"--grid-batch", CLI_INT, &n_B, "[2,128]", "box controls: batch points (16)", 0};
     table[n++] = (cli_arg){"--gh", CLI_INT, &gh, "[3,5]", "Gauss-Hermite points per mode (3)", 0};
     table[n++] = (cli_arg){"--a-max", CLI_DOUBLE, &a_max, "[1,100]", "box half-width in units of max|a0| (3)", 0};
-    table[n++] = (cli_arg){"--stretch", CLI_DOUBLE, &stretch, "[0,10]", "a-node crowding towards 0, beta of a_i = A sinh(beta i/(n-1))/sinh(beta) (3)", 0};
+    table[n++] = (cli_arg){"--stretch", CLI_DOUBLE, &stretch, "[0,10]", "a-node crowding towards 0, beta of a_i = A sinh(beta i/(n-1))/sinh(beta) (5)", 0};
     table[n++] = (cli_arg){"--threads", CLI_INT, &threads, "[0,1024]", "OpenMP threads (0: default)", 0};
     table[n++] = (cli_arg){"--compare", CLI_FLAG, &compare, NULL, "also tune the constant schedule and solve the open-loop optimum", 0};
     int rc = cli_parse_or_exit("hjb-grid", usage, argc, argv, table, n);

@@ -30,13 +30,13 @@ optsched_hjb_grid *optsched_hjb_grid_create(const optsched_model *m, optsched_er
      * the canonical setting (docs/HJB_GRID.md) */
     g->n_a = m->K == 1 ? 201 : 41;
     g->n_r = m->K == 1 ? 200 : 100;
-    g->n_t = m->K == 1 ? 41 : 21;
+    g->n_t = 41;
     g->n_u = m->K == 1 ? 64 : 32;
     g->n_eta = 16;
     g->n_B = 16;
     g->gh = 3;
     g->a_max = 3;
-    g->stretch = 3;
+    g->stretch = 5;
     g->threads = 0;
     g->box = 0;
     return g;
@@ -226,11 +226,12 @@ int optsched_hjb_grid_policy(void *ctx, int n, const double *a, const double *r,
                              double *eta, double *B)
 {
     const optsched_hjb_grid *g = ctx;
-    for (int q = 0; q < n; q++) {
-        int st = optsched_hjb_grid_controls(g, a + (size_t)q * g->K, r[q], t, &eta[q], &B[q]);
-        if (st) return st;
-    }
-    return OPTSCHED_OK;
+    int st = OPTSCHED_OK;
+    /* the Monte Carlo calls the policy outside its parallel regions: use the threads here */
+#pragma omp parallel for schedule(static) if (n > 512) reduction(| : st)
+    for (int q = 0; q < n; q++)
+        st |= optsched_hjb_grid_controls(g, a + (size_t)q * g->K, r[q], t, &eta[q], &B[q]);
+    return st ? OPTSCHED_EINVAL : OPTSCHED_OK;
 }
 
 int optsched_hjb_grid_solve(optsched_hjb_grid *g, optsched_error *err)

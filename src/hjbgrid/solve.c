@@ -377,13 +377,17 @@ int hg_solve(optsched_hjb_grid *g, optsched_error *err)
     for (int j = 1; j <= n_r; j++) {
         const double *gprev = g->gamma + (size_t)(j - 1) * nt * K;
         uint16_t *argj = g->arg + (size_t)j * level;
-#pragma omp parallel num_threads(nth) reduction(| : nomem)
+        /* tiny levels run on one thread: a parallel region costs more than they do */
+        const int par = (double)na_tot * nt * nc > 2e4;
+#pragma omp parallel num_threads(nth) if (par) reduction(| : nomem)
         {
             double *Q = malloc(2 * (size_t)nt * sizeof *Q);
             int *barg = malloc((size_t)nt * sizeof *barg);
             if (!Q || !barg) nomem = 1;
             double *best = Q ? Q + nt : NULL;
-#pragma omp for schedule(static)
+            /* stencils are wider near the centre: dynamic chunks balance the threads;
+             * every node is computed alone, so the result does not depend on them */
+#pragma omp for schedule(dynamic, 8)
             for (long long p = 0; p < na_tot; p++) {
                 if (!Q || !barg) continue;
                 int ia[2] = {K == 1 ? (int)p : (int)(p / n_a), K == 2 ? (int)(p % n_a) : 0};
@@ -464,39 +468,6 @@ int hg_solve(optsched_hjb_grid *g, optsched_error *err)
             st = optsched_error_set(err, OPTSCHED_ENOMEM, "hjb-grid: out of memory (scratch)");
             goto out;
         }
-        /* shape diagnostics: convexity in each a_k (reflection at 0), ∂_rV ≤ 0, ∂_tV ≥ 0 */
-#pragma omp parallel for num_threads(nth) schedule(static) \
-    reduction(+ : n_conv, n_mr, n_mt, tot_conv, tot_mr, tot_mt)
-        for (long long p = 0; p < na_tot; p++) {
-            int ia[2] = {K == 1 ? (int)p : (int)(p / n_a), K == 2 ? (int)(p % n_a) : 0};
-            long long stride[2] = {K == 1 ? 1 : n_a, 1};
-            for (int i = 0; i < nt_act; i++) {
-                const double v = Vcur[p * nt + i], tol = 1e-12 + 1e-9 * fabs(v);
-                tot_mr++;
-                n_mr += v <= Vprev[p * nt + i] + tol;
-                if (nt > 1) {
-                    tot_mt++;
-                    n_mt += v <= Vcur[p * nt + i + 1] + tol;
-                }
-                int interior = 1, convex = 1;
-                for (int k = 0; k < K; k++) {
-                    if (ia[k] == n_a - 1) {
-                        interior = 0;
-                        break;
-                    }
-                    /* divided differences on the non-uniform nodes; V is even in a_k */
-                    const double up = Vcur[(p + stride[k]) * nt + i];
-                    const double dn = ia[k] == 0 ? up : Vcur[(p - stride[k]) * nt + i];
-                    const double hu = g->xs[ia[k] + 1] - g->xs[ia[k]];
-                    const double hd = ia[k] == 0 ? hu : g->xs[ia[k]] - g->xs[ia[k] - 1];
-                    convex &= (up - v) / hu - (v - dn) / hd >= -tol / fmin(hu, hd);
-                }
-                if (interior) {
-                    tot_conv++;
-                    n_conv += convex;
-                }
-            }
-        }
         float *Vj = g->V + (size_t)j * level;
         for (long long q = 0; q < level; q++) Vj[q] = (float)Vcur[q];
         double *tmp = Vprev;
@@ -506,6 +477,43 @@ int hg_solve(optsched_hjb_grid *g, optsched_error *err)
     memcpy(g->Vtop, Vprev, (size_t)level * sizeof *Vprev);
     /* level 0 has no decision: copy level 1 so that control interpolation needs no case */
     if (n_r >= 1) memcpy(g->arg, g->arg + level, (size_t)level * sizeof *g->arg);
+
+    /* shape diagnostics over every level j ≥ 1 and decision node: convexity in each a_k
+     * (divided differences on the non-uniform nodes, V even in a_k), ∂_rV ≤ 0, ∂_tV ≥ 0.
+     * Read from the stored levels: the tolerance covers their float rounding. */
+#pragma omp parallel for num_threads(nth) schedule(static) collapse(2) \
+    reduction(+ : n_conv, n_mr, n_mt, tot_conv, tot_mr, tot_mt)
+    for (int j = 1; j <= n_r; j++)
+        for (long long p = 0; p < na_tot; p++) {
+            const float *Vj = g->V + (size_t)j * level, *Vm = g->V + (size_t)(j - 1) * level;
+            const int ia[2] = {K == 1 ? (int)p : (int)(p / n_a), K == 2 ? (int)(p % n_a) : 0};
+            const long long stride[2] = {K == 1 ? 1 : n_a, 1};
+            for (int i = 0; i < nt_act; i++) {
+                const double v = Vj[p * nt + i], tol = 1e-12 + 3e-7 * fabs(v);
+                tot_mr++;
+                n_mr += v <= Vm[p * nt + i] + tol;
+                if (nt > 1) {
+                    tot_mt++;
+                    n_mt += v <= Vj[p * nt + i + 1] + tol;
+                }
+                int interior = 1, convex = 1;
+                for (int k = 0; k < K; k++) {
+                    if (ia[k] == n_a - 1) {
+                        interior = 0;
+                        break;
+                    }
+                    const double up = Vj[(p + stride[k]) * nt + i];
+                    const double dn = ia[k] == 0 ? up : Vj[(p - stride[k]) * nt + i];
+                    const double hu = g->xs[ia[k] + 1] - g->xs[ia[k]];
+                    const double hd = ia[k] == 0 ? hu : g->xs[ia[k]] - g->xs[ia[k] - 1];
+                    convex &= (up - v) / hu - (v - dn) / hd >= -2 * tol / fmin(hu, hd);
+                }
+                if (interior) {
+                    tot_conv++;
+                    n_conv += convex;
+                }
+            }
+        }
 
     optsched_hjb_grid_stats *s = &g->stats;
     memset(s, 0, sizeof *s);
