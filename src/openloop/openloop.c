@@ -229,9 +229,6 @@ static double local_solve(problem *P, double *x)
             /* PHR measure of infeasibility and complementarity */
             double viol = fmax(hv, -P->al_lambda / P->al_rho);
             int done = fabs(viol) <= 1e-10;
-            if (getenv("OL_DEBUG"))
-                fprintf(stderr, "ALM outer %d: h %.3e lambda %.6g -> %.6g rho %.3g evals %d L %.10g\n", outer, hv,
-                        P->al_lambda, lam_new, P->al_rho, P->s->evals, loss_grad(P, x, NULL));
             P->al_lambda = lam_new;
             if (done) break;
             if (fabs(viol) > 0.25 * h_prev) P->al_rho = fmin(P->al_rho * 10.0, 1e8);
@@ -459,13 +456,11 @@ static double multistart(problem *P, double *x, double *x0, int k_from, int k_to
     int polish = 0;
     for (int k = k_from; k < k_to; k++) {
         make_start(P, k, x0, xt);
-        int e0 = P->s->evals;
         /* a later start that has not met the incumbent within 400 evaluations
          * is in no better basin; the cap bounds the cost of hopeless starts */
         P->ftol = k == 0 ? 0.0 : fmax(1e-8, P->s->tol);
         P->max_evals = k == 0 ? 0 : (P->s->max_evals < 400 ? P->s->max_evals : 400);
         double L = local_solve(P, xt);
-        if (getenv("OL_DEBUG")) fprintf(stderr, "start %d: L %.12g evals %d\n", k, L, P->s->evals - e0);
         if (L < best) {
             best = L;
             memcpy(x, xt, (size_t)nx * sizeof *x);
