@@ -15,7 +15,6 @@
  * Local solves: NLopt L-BFGS with bounds on the adjoint gradient.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
