@@ -33,8 +33,10 @@ check_json "tune: grid reported (eta has >= 12 points incl. eta_max; B includes 
   "len(d['grid']['eta']) >= 12 and max(d['grid']['eta']) == 0.5 and 2.0 in d['grid']['B']"
 
 $O compare --paths 300 --json >"$tmp/c.json" || bad "compare exit"
-check_json "compare: eight families with the required fields" "$tmp/c.json" \
-  "len(d['results']) == 8 and all(all(k in r for k in ('family','params','expected_loss','compute_used','mc')) for r in d['results']) and all(r['mc']['paths'] == 300 for r in d['results'])"
+check_json "compare: eight families and the open-loop optimum, with the required fields" "$tmp/c.json" \
+  "len([r for r in d['results'] if r['family'] != 'openloop']) == 8 and [r['family'] for r in d['results']].count('openloop') == 1 and all(all(k in r for k in ('family','params','expected_loss','compute_used','mc')) for r in d['results']) and all(r['mc']['paths'] == 300 for r in d['results'])"
+check_json "compare: no tuned family beats the open-loop optimum (exact)" "$tmp/c.json" \
+  "all(r['expected_loss'] >= [o for o in d['results'] if o['family'] == 'openloop'][0]['expected_loss'] * (1 - 1e-9) for r in d['results'])"
 check_json "compare: paired difference of the best is zero" "$tmp/c.json" \
   "[r for r in d['results'] if r['family'] == d['best']][0]['paired_diff_to_best']['mean'] == 0"
 check_json "compare: every MC mean within 4 SE of its exact loss" "$tmp/c.json" \
