@@ -180,6 +180,12 @@ static void test_u_invariance(void)
 int main(void)
 {
     test_closed_form_k1();
+    /* small K, where the eigen-solver takes its special paths (K = 2 goes through
+     * LAPACK's two-by-two case) */
+    for (int K = 2; K <= 4; K++) {
+        check_against_rk4("constant:eta=0.5,B=1", K, 1.0, 4, 10, NULL, 0, 1);
+        check_against_rk4("cosine:eta=0.5,B=1,eta_end=0.01", K, 0.5, 4, 10, NULL, 0, 1);
+    }
     /* constant: budget binds (C/B = 5 < T) and horizon binds (C/B = 20 > T) */
     check_against_rk4("constant:eta=0.3,B=4", 10, 1.0, 20, 10, NULL, 0, 1);
     check_against_rk4("constant:eta=0.3,B=1", 10, 1.0, 20, 10, NULL, 0, 0);

@@ -136,6 +136,14 @@ static int secular(optsched_prop *p, const optsched_model *m, double eta, double
         p->vecs[(size_t)p->keep[0] * K + p->keep[0]] = 1.0;
         return OPTSCHED_OK;
     }
+    if (n == 2) {
+        /* for N = 2 dlaed4 hands over to dlaed5, whose DELTA is the eigenvector
+         * itself rather than d − μ (as LAPACK's dlaed3 also assumes) */
+        for (int j = 0; j < 2; j++)
+            for (int i = 0; i < 2; i++)
+                p->vecs[(size_t)p->keep[j] * K + p->keep[i]] = p->delta[(size_t)j * 2 + i];
+        return OPTSCHED_OK;
+    }
     /* Gu–Eisenstat: ẑ_i² = −Π_j (d_i − μ_j) / Π_{j≠i} (d_i − d_j), with the
      * products ordered as in dlaed3 to avoid overflow */
     double *D = p->delta; /* D[j*n + i] = d_i − μ_j */
