@@ -264,7 +264,8 @@ size_t optsched_dgm_solver_params(const optsched_dgm_solver *s, double *out);
 /* ---------------------------------------------------------------------------------------
  * Merton's portfolio problem: maximise E[U(W_T)], U(w) = w^(1-gamma)/(1-gamma), over the
  * risky fraction pi in [pi_min, pi_max]:  dW = (r + pi (mu - r)) W dt + pi sigma W dB.
- * State x = (w, t), second derivative in w. Closed form: V = exp(beta (T - t)) U(w),
+ * Network input x = (log w, t) (log-wealth: constant coefficients, derivatives of one scale),
+ * second derivative in log w. Closed form: V = exp(beta (T - t)) U(w),
  * pi* = clamp((mu - r) / (gamma sigma^2)), beta = (1 - gamma)(r + pi* (mu - r)
  * - gamma sigma^2 pi*^2 / 2). Boundary: the terminal condition at t = T and, because the
  * PDE is posed on the bounded wealth interval [w_min, w_max], the exact value on its two
@@ -272,11 +273,12 @@ size_t optsched_dgm_solver_params(const optsched_dgm_solver *s, double *out);
 typedef struct optsched_dgm_merton {
     double gamma, mu, r, sigma, T;
     double w_min, w_max, pi_min, pi_max;
-    double pi0; /* round-0 policy */
+    double pi0;  /* round-0 policy */
+    int lateral; /* 1: Dirichlet data (closed form) at w_min and w_max; 0: terminal data only */
 } optsched_dgm_merton;
 
-/* Default parameters (gamma 2, mu 0.5, r 0.1, sigma 0.5, T 1, w in [0.5, 2], pi in [0, 1],
- * pi0 0.1; pi* = 0.8). The plug-in declares one structural penalty, relu(V_ww)^2 (concavity). */
+/* Default parameters (gamma 2, mu 1.7, r 0.1, sigma 1, T 0.5, w in [0.5, 2], pi in [0, 1],
+ * pi0 0.5 (half the wealth at risk), lateral 1; pi* = 0.8). The plug-in declares one structural penalty, relu(V_ww)^2 (concavity). */
 void optsched_dgm_merton_default(optsched_dgm_merton *m);
 /* Fills prob (which keeps a pointer to m: m must outlive it). */
 int optsched_dgm_merton_problem(optsched_dgm_problem *prob, optsched_dgm_merton *m,
