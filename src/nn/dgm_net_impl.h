@@ -38,12 +38,12 @@
 /* Slots: chunks are dealt to a fixed number of slots (contiguous ranges); one thread runs a
  * slot at a time, with the slot's own scratch and gradient buffer, and slot gradients are
  * summed in slot order. The number of slots, not of threads, fixes the arithmetic. */
-#define DGM_SLOTS 8
+#define DGM_SLOTS 4
 #define DGM_CHUNK_DEFAULT 32
 
 /* Per-kernel code generation for the host's vector width; the ifunc picks at load time. */
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
 #else
 #define KERNEL
 #endif
