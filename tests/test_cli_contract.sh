@@ -2,16 +2,7 @@
 # The CLI contract of eval / tune / compare (SPEC §6): JSON fields and their
 # consistency, files written with --out (JSON, CSV, real PNGs), and --help.
 set -u
-O=${OPTSCHED:?set OPTSCHED to the optsched executable}
-PY=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-check_json() { # name file python-expression-over-d
-  if "$PY" -c "import json,sys,math; d=json.load(open('$2')); sys.exit(0 if ($3) else 1)"; then ok "$1"; else bad "$1: $(head -c 600 "$2")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] && [ "$(stat -c %s "$1")" -gt 5000 ]; }
 
 $O eval --schedule wsd:eta=0.5,B=2,warmup=0,decay=0.2,decay_type=linear --json >"$tmp/e.json" || bad "eval exit"

@@ -3,16 +3,7 @@
 # contract, consistency between the three, SIGKILL + --resume giving weights
 # identical to an uninterrupted run, and bad input exiting 2.
 set -u
-O=${OPTSCHED:?set OPTSCHED to the optsched executable}
-PY=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
-check_json() {
-  if "$PY" -c "import json,sys,math; d=json.load(open('$2')); sys.exit(0 if ($3) else 1)"; then ok "$1"; else bad "$1: $(head -c 800 "$2")"; fi
-}
+. "$(dirname "$0")/lib.sh"
 SMALL="--modes 2 --budget 4 --rounds 2 --iters 150 --batch 64 --width 8 --layers 2"
 
 $O hjb train $SMALL --weights "$tmp/a" --json >"$tmp/train.json" || bad "train exit"

@@ -3,13 +3,7 @@
 # their consistency, cross-check with optsched eval, --out files written
 # all-or-nothing, and bad input exiting 2 with one line naming the flag.
 set -u
-O=${OPTSCHED:?set OPTSCHED to the optsched executable}
-PY=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 check_json() { # name file python-expression-over-d (o = d['methods']['openloop'])
   if "$PY" -c "import json,sys,math; d=json.load(open('$2')); o=d['methods']['openloop']; sys.exit(0 if ($3) else 1)"; then ok "$1"; else bad "$1"; fi
 }

@@ -3,19 +3,10 @@
 # subcommands, transfer round trips, files only through temp+rename, and bad
 # input exiting 2 with one line naming the flag.
 set -u
-O=${OPTSCHED:?set OPTSCHED to the optsched executable}
-PY=${PYTHON:-/usr/bin/python3}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/lib.sh"
 P="--delta0 2 --smoothness 0.5 --noise-scale 1.5 --rho 2"
 
 # --- JSON contract of optimum, each regime ---------------------------------
-check_json() { # name file python-expression-over-d
-  if "$PY" -c "import json,sys,math; d=json.load(open('$2')); sys.exit(0 if ($3) else 1)"; then ok "$1"; else bad "$1: $(cat "$2")"; fi
-}
 $O scaling optimum --regime joint $P --tokens 1e12 --json >"$tmp/j.json" || bad "joint exit"
 check_json "joint fields" "$tmp/j.json" \
   "all(k in d and d[k] > 0 for k in ('eta','alpha','batch','steps','bound')) and d['alpha'] <= 1 and abs(d['beta'] - (1 - d['alpha'])) < 1e-15 and abs(d['batch']*d['steps']/1e12 - 1) < 1e-12 and d['feasible']"
