@@ -25,11 +25,15 @@ compare() {
   : >"$log"
   echo "== C engine (2 OpenMP threads)"
   OMP_NUM_THREADS=2 "$exe" "$R2048" "$R256" | tee -a "$log"
-  # 1 torch thread with 2 OpenBLAS threads was the fastest torch setting here; 2 torch
-  # threads is measured too. The best variant and setting is the one compared.
-  for tt in 1 2; do
-    echo "== PyTorch ($tt torch thread(s), 2 OpenBLAS threads)"
-    OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=$tt "$PYTHON" bench/dgm_torch.py --threads "$tt" \
+  # 1 torch thread with 2 OpenBLAS threads: the fastest torch setting here. 2 torch threads
+  # (with 1 or 2 OpenBLAS threads) took 58-60 s per autograd iteration instead of 5 on this
+  # shared machine; TORCH_SETTINGS="1:2 2:1" measures them anyway. The best variant and
+  # setting is the one compared.
+  for tb in ${TORCH_SETTINGS:-1:2}; do
+    tb=${tb/:/ }
+    set -- $tb
+    echo "== PyTorch ($1 torch thread(s), $2 OpenBLAS thread(s))"
+    OPENBLAS_NUM_THREADS=$2 OMP_NUM_THREADS=$1 "$PYTHON" bench/dgm_torch.py --threads "$1" \
       --reps2048 "$(( (R2048 + 1) / 2 ))" --reps256 "$R256" | tee -a "$log"
   done
   "$PYTHON" - "$log" <<'PY'
