@@ -27,9 +27,13 @@ $O eval --schedule "file:$tmp/sched.csv" --horizon 5 --paths 2 --json >"$tmp/e.j
 L=$("$PY" -c "import json; print(repr(json.load(open('$tmp/s.json'))['methods']['openloop']['expected_loss']))")
 if "$PY" -c "import json,sys; d=json.load(open('$tmp/e.json')); sys.exit(0 if abs(d['expected_loss']/$L - 1) < 1e-12 else 1)"; then ok "eval reproduces the loss"; else bad "eval reproduces the loss"; fi
 
-$O solve --method all --horizon inf --n 40 --no-refine --json >"$tmp/a.json" || bad "--method all exit"
+# --method all runs the closed-loop solver too: a tiny network keeps this quick
+TINY="--rounds 1 --iters 30 --batch 32 --width 8 --layers 1 --paths 50"
+$O solve --method all --horizon inf --n 40 --no-refine $TINY --json >"$tmp/a.json" || bad "--method all exit"
 check_json "--method all; horizon inf: not identifiable, canonical B = B_min" "$tmp/a.json" \
   "o['value_2n'] is None and not o['identifiable'] and not o['horizon_binds'] and all(b == 1 for b in o['schedule']['B'])"
+check_json "--method all: hjb entry and a side-by-side summary on the same paths" "$tmp/a.json" \
+  "'hjb' in d['methods'] and [r['method'] for r in d['summary']] == ['openloop', 'hjb'] and d['summary'][0]['paired_diff_to_openloop'] == 0 and all(r['mc_stderr'] > 0 for r in d['summary'])"
 $O solve --controls lr --horizon 10 --n 40 --no-refine --json >"$tmp/l.json" || bad "lr exit"
 check_json "LR-only: one constant B, reported" "$tmp/l.json" "len(set(o['schedule']['B'])) == 1 and o['lr_batch'] == o['schedule']['B'][0] and o['controls'] == 'lr'"
 $O solve --controls batch --batch-eta 0.25 --horizon 10 --n 40 --no-refine --json >"$tmp/b.json" || bad "batch exit"
@@ -52,7 +56,7 @@ expect2() { # flag-name args...
     bad "bad input $* (rc $rc): $(cat "$tmp/e.txt")"
   fi
 }
-expect2 --method --method hjb
+expect2 --preset --method hjb --preset slow
 expect2 --method --method foo
 expect2 --controls --controls both
 expect2 --n --n 1
