@@ -96,6 +96,11 @@ static int dump(const char *dir)
     fwrite(g32, sizeof(float), lay.nparams, f);
     fclose(f);
     printf("wrote %s (%zu parameters)\n", path, lay.nparams);
+    free(x); free(g); free(x32); free(j64); free(g64); free(j32); free(g32); free(gf);
+    optsched_dgm_work_free_f64(w64);
+    optsched_dgm_work_free_f32(w32);
+    optsched_dgm_net_free_f64(n64);
+    optsched_dgm_net_free_f32(n32);
     return 0;
 }
 
