@@ -30,6 +30,15 @@ int main(int argc, char **argv)
                              {"verbose", argc > 1 ? argv[1] : "0"}};
     for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
         CHECK_OK(optsched_dgm_solver_set(s, opts[i][0], opts[i][1], &err), err);
+#ifdef __SANITIZE_ADDRESS__
+    /* Under AddressSanitizer the full solve takes minutes: run every code path (warm-up,
+     * evaluation, improvement, eval, controls) for a few iterations and check only that the
+     * results are finite; the accuracy is asserted by the normal build of this test. */
+    const int accuracy = 0;
+    CHECK_OK(optsched_dgm_solver_set(s, "iters", "60", &err), err);
+#else
+    const int accuracy = 1;
+#endif
     CHECK_OK(optsched_dgm_solver_solve(s, &err), err);
     optsched_dgm_stats st;
     optsched_dgm_solver_get_stats(s, &st);
@@ -51,12 +60,18 @@ int main(int argc, char **argv)
         double w = exp(x[2 * p]), want = optsched_dgm_merton_value(&m, w, x[2 * p + 1]);
         double e = fabs(jets[4 * p] - want) / fabs(want);
         ev = fmax(ev, e);
-        CHECK(e < 0.01, "value at w=%.2f t=%.2f: %.6f vs %.6f (rel %.3g)", w, x[2 * p + 1], jets[4 * p], want, e);
         double eu1 = fabs(u[p] - pistar) / pistar;
         eu = fmax(eu, eu1);
+        if (!accuracy) {
+            CHECK(isfinite(jets[4 * p]) && isfinite(jets[4 * p + 3]) && u[p] >= m.pi_min && u[p] <= m.pi_max,
+                  "non-finite jets or control outside the box at point %d", p);
+            continue;
+        }
+        CHECK(e < 0.01, "value at w=%.2f t=%.2f: %.6f vs %.6f (rel %.3g)", w, x[2 * p + 1], jets[4 * p], want, e);
         CHECK(eu1 < 0.01, "control at w=%.2f t=%.2f: %.5f vs %.5f (rel %.3g)", w, x[2 * p + 1], u[p], pistar, eu1);
     }
-    printf("max relative error: value %.3e, control %.3e (pi* = %.4f)\n", ev, eu, pistar);
+    printf("max relative error: value %.3e, control %.3e (pi* = %.4f)%s\n", ev, eu, pistar,
+           accuracy ? "" : " [sanitizer build: short run, accuracy not checked]");
     optsched_dgm_solver_destroy(s);
     return check_summary("test_merton");
 }
