@@ -792,6 +792,8 @@ int F(optsched_dgm_backward)(REAL *grad, WORK *w, const NET *net, const REAL *dj
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "dgm: backward needs a work space with TAPE|GRAD after a forward");
     size_t N = w->N_last;
+    int st = F(check_batch)(w, net, N, err);
+    if (st) return st;
     F(prepare_T)(w, net);
     size_t nch = (N + w->P - 1) / w->P;
     int nslot = nch < DGM_SLOTS ? (int)nch : DGM_SLOTS;
