@@ -10,5 +10,6 @@ int cmd_hjb(int argc, char **argv);
 int cmd_scaling(int argc, char **argv);
 int cmd_solve(int argc, char **argv);
 int cmd_hjb_grid(int argc, char **argv);
+int cmd_paper(int argc, char **argv);
 
 #endif

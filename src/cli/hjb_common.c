@@ -142,6 +142,26 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     return build(h, err);
 }
 
+int hjb_session_new_opts(hjb_session *h, const optsched_model_params *p, const char *preset,
+                         const hjb_train_opts *o, uint64_t seed, optsched_error *err)
+{
+    memset(h, 0, sizeof *h);
+    h->params = *p;
+    if (o)
+        h->o = *o;
+    else if (preset && !strcmp(preset, "paper"))
+        h->o = preset_paper;
+    else if (!preset || !strcmp(preset, "fast"))
+        h->o = preset_fast;
+    else
+        return optsched_error_set(err, OPTSCHED_EINVAL, "preset: expected fast or paper, got '%s'",
+                                  preset);
+    h->o.seed = seed;
+    optsched_mc_options_default(&h->mc);
+    h->mc.seed = seed;
+    return build(h, err);
+}
+
 void hjb_session_free(hjb_session *h)
 {
     optsched_dgm_solver_destroy(h->solver);

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"solve", cmd_solve, "optimal schedules: open-loop optimum (adjoint gradients; --method openloop)"},
     {"hjb", cmd_hjb, "closed-loop value function by the Deep Galerkin Method: train, diagnose, eval"},
     {"hjb-grid", cmd_hjb_grid, "closed-loop value function and policy on a grid (K = 1 or 2 modes)"},
+    {"paper", cmd_paper, "seed 000's tables recomputed (table1, table2, table7, horizon)"},
 };
 
 static void usage(FILE *f)
