@@ -319,7 +319,7 @@ static int run_setting(prows *out, const pcfg *cfg, double alpha, double budget,
             st = eval_open(r, m, &tr.best, cfg, err);
             if (!st && (best < 0 || r->exact < out->r[best].exact)) best = out->n - 1;
         }
-        if (!st && best >= 0) {
+        if (!st && best >= 0 && nf > 1) { /* the best of the 8 families */
             out->r[best].best_baseline = 1;
             snprintf(out->r[best].note, sizeof out->r[best].note, "best_baseline");
         }
