@@ -41,7 +41,9 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "optsched: unknown command '%s' (expected one of: eval, tune, compare, ...; "
-                    "see optsched --help)\n", argv[1]);
+    fprintf(stderr, "optsched: unknown command '%s' (expected one of:", argv[1]);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", commands[i].name);
+    fprintf(stderr, ")\n");
     return 2;
 }
