@@ -22,6 +22,10 @@ $O hjb eval --weights "$tmp/a" --state 1/1/4/0 --json >"$tmp/eval.json" || bad "
 v0=$("$PY" -c "import json; print(json.load(open('$tmp/diag.json'))['V0'])")
 check_json "eval at (a0, C, 0) equals diagnose's V0" "$tmp/eval.json" "abs(d['V'] - $v0) <= 1e-12 * abs($v0) and len(d['dV_da']) == 2"
 
+# round 0 from the open-loop optimum: recorded in the description
+$O hjb train --modes 2 --budget 4 --rounds 1 --iters 20 --batch 32 --width 8 --layers 1 --init openloop --weights "$tmp/o" --json >"$tmp/o.json" || bad "train --init openloop exit"
+check_json "train --init openloop recorded" "$tmp/o.json" "d['train']['init'] == 'openloop' and d['stats']['finished']"
+
 # SIGKILL during training, then --resume: identical final weights
 $O hjb train $SMALL --weights "$tmp/b" --checkpoint-every 10 >/dev/null 2>&1 &
 pid=$!
@@ -37,6 +41,7 @@ expect2 "--weights: required" hjb train --modes 2
 expect2 "--preset: expected fast or paper" hjb train --weights "$tmp/c" --preset slow
 expect2 "--precision: expected f32 or f64" hjb train --weights "$tmp/c" --precision f16
 expect2 "--iters" hjb train --weights "$tmp/c" --iters 0
+expect2 "--init: expected constant or openloop" hjb train --weights "$tmp/c" --init random
 expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"
 expect2 "--state: expected 4 numbers" hjb eval --weights "$tmp/a" --state 1/2/3
 expect2 "unknown subcommand" hjb fly

@@ -14,6 +14,7 @@
 #include "optsched/dgm.h"
 #include "optsched/error.h"
 #include "optsched/model.h"
+#include "optsched/schedule.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,9 @@ typedef struct {
     double a_low, a_high; /* interior a_k sampled as a0_k · U(a_low, a_high) + N(0, a_noise²) */
     double a_noise;
     int fixed_point;      /* 1: improvement by the seed's fixed point instead of box_min */
+    /* round-0 policy: the controls of this open-loop schedule at time t (NULL: η_max
+     * with the batch that spends the budget at the horizon); must outlive the problem */
+    const optsched_schedule *initial;
 } optsched_hjb_sampling;
 
 void optsched_hjb_sampling_default(optsched_hjb_sampling *s);

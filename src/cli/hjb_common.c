@@ -8,6 +8,8 @@
 
 #include <omp.h>
 
+#include "optsched/openloop.h"
+
 /* The presets. "paper" is seed 000 Appendix A; "fast" is the interactive default
  * (docs/HJB.md records what it reaches and how long it takes). */
 static const hjb_train_opts preset_paper = {.preset = "paper",
@@ -62,6 +64,9 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "improve by the seed's 5-round fixed point (comparison only)",
                        0};
     t[n++] = (cli_arg){"--precision", CLI_STRING, &c->precision, NULL, "f32 (default) or f64", 0};
+    c->init = "constant";
+    t[n++] = (cli_arg){"--init", CLI_STRING, &c->init, NULL,
+                       "round-0 policy: constant (default) or openloop (the open-loop optimum)", 0};
     return n;
 }
 
@@ -85,6 +90,20 @@ static int build(hjb_session *h, optsched_error *err)
     optsched_hjb_sampling samp;
     optsched_hjb_sampling_default(&samp);
     samp.fixed_point = h->o.fixed_point;
+    if (!h->o.init[0]) snprintf(h->o.init, sizeof h->o.init, "constant");
+    if (!strcmp(h->o.init, "openloop")) {
+        /* the open-loop optimum (default solver options) as the round-0 policy */
+        optsched_openloop *ol = optsched_openloop_create(h->m, err);
+        st = ol ? optsched_openloop_set(ol, "refine", 0, err) : OPTSCHED_ENOMEM;
+        if (!st) st = optsched_openloop_solve(ol, err);
+        if (!st) st = optsched_openloop_schedule(ol, &h->initial, err);
+        optsched_openloop_destroy(ol);
+        if (st) return st;
+        samp.initial = &h->initial;
+    } else if (strcmp(h->o.init, "constant")) {
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--init: expected constant or openloop, got '%s'",
+                                  h->o.init);
+    }
     h->hp = optsched_hjb_problem_create(h->m, &samp, &h->prob, err);
     if (!h->hp) return err ? err->code : OPTSCHED_ENOMEM;
     h->solver = optsched_dgm_solver_create(&h->prob, err);
@@ -121,6 +140,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
                                   "--precision: expected f32 or f64, got '%s'", c->precision);
     if (seen(t, n, "--precision"))
         snprintf(h->o.precision, sizeof h->o.precision, "%s", c->precision);
+    if (seen(t, n, "--init")) snprintf(h->o.init, sizeof h->o.init, "%s", c->init);
     if (seen(t, n, "--rounds")) h->o.rounds = c->rounds;
     if (seen(t, n, "--iters")) h->o.iters = c->iters;
     if (seen(t, n, "--batch")) h->o.batch = c->batch;
@@ -166,6 +186,7 @@ void hjb_session_free(hjb_session *h)
 {
     optsched_dgm_solver_destroy(h->solver);
     optsched_hjb_problem_free(h->hp);
+    optsched_schedule_clear(&h->initial);
     optsched_model_free(h->m);
     memset(h, 0, sizeof *h);
 }
@@ -175,6 +196,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON *t = cJSON_CreateObject();
     cJSON_AddStringToObject(t, "preset", o->preset);
     cJSON_AddStringToObject(t, "precision", o->precision);
+    cJSON_AddStringToObject(t, "init", o->init);
     cJSON_AddNumberToObject(t, "rounds", o->rounds);
     cJSON_AddNumberToObject(t, "iters", o->iters);
     cJSON_AddNumberToObject(t, "batch", o->batch);
@@ -349,6 +371,8 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     const cJSON *pr = cJSON_GetObjectItemCaseSensitive(t, "precision");
     snprintf(o->preset, sizeof o->preset, "%s", cJSON_IsString(ps) ? ps->valuestring : "fast");
     snprintf(o->precision, sizeof o->precision, "%s", cJSON_IsString(pr) ? pr->valuestring : "f32");
+    const cJSON *in = cJSON_GetObjectItemCaseSensitive(t, "init");
+    snprintf(o->init, sizeof o->init, "%s", cJSON_IsString(in) ? in->valuestring : "constant");
     o->rounds = (int)num(t, "rounds", 5);
     o->iters = (int)num(t, "iters", 4000);
     o->batch = (int)num(t, "batch", 2048);

@@ -15,17 +15,18 @@ typedef struct {
     const char *weights;
     const char *preset; /* "fast" (default) or "paper" */
     const char *precision;
+    const char *init; /* round-0 policy: "constant" (default) or "openloop" */
     int rounds, iters, batch, width, layers, fixed_point;
     double lr, lambda_bc, lambda_struct, warmup;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 13
+#define HJB_TRAIN_FLAGS 14
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
 
 typedef struct {
-    char preset[16], precision[8];
+    char preset[16], precision[8], init[16];
     int rounds, iters, batch, width, layers, fixed_point;
     double lr, lambda_bc, lambda_struct, warmup;
     uint64_t seed;
@@ -40,6 +41,7 @@ typedef struct {
     hjb_train_opts o;
     char weights[1024];
     optsched_mc_options mc;
+    optsched_schedule initial; /* the round-0 open-loop schedule with init = openloop */
 } hjb_session;
 
 /* A new session from flags: the preset, then the flags given explicitly. */

@@ -25,7 +25,8 @@ struct optsched_hjb_problem {
 
 void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
 {
-    *s = (optsched_hjb_sampling){.a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0};
+    *s = (optsched_hjb_sampling){
+        .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -120,15 +121,19 @@ static int sample_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
     return OPTSCHED_OK;
 }
 
-/* Round 0: the largest learning rate with the batch that spends the budget
- * exactly at the horizon — the tuned constant schedule's shape in most settings. */
+/* Round 0: a given open-loop schedule (the open-loop optimum, say), or the
+ * largest learning rate with the batch that spends the budget exactly at the
+ * horizon — the tuned constant schedule's shape in most settings. */
 static int initial_control(void *ctx, size_t n, const double *x, double *u)
 {
     const optsched_hjb_problem *p = ctx;
     const optsched_model *m = p->m;
-    double B = fmin(m->B_max, fmax(m->B_min, m->C / p->Tspan));
+    const int d = m->K + 2;
+    double eta = m->eta_max, B = fmin(m->B_max, fmax(m->B_min, m->C / p->Tspan));
     for (size_t i = 0; i < n; i++) {
-        u[2 * i] = m->eta_max;
+        if (p->s.initial) /* an open-loop schedule: its controls at this point's time */
+            optsched_schedule_controls(p->s.initial, m, x[i * d + m->K + 1] * p->Tspan, &eta, &B);
+        u[2 * i] = eta;
         u[2 * i + 1] = B;
     }
     return OPTSCHED_OK;
