@@ -172,6 +172,20 @@ static int append_block(char **buf, size_t *len, size_t *cap, const char *name,
     return st;
 }
 
+/* One "plot" line over the datablocks $d0..$d{n-1}: gnuplot's palette has 8
+ * colours, so series past the eighth repeat a colour with a dashed line. */
+static size_t append_series(char *script, size_t w, size_t cap, int n, const char *const *labels,
+                            const char *cols)
+{
+    w += (size_t)snprintf(script + w, cap - w, "plot ");
+    for (int i = 0; i < n; i++)
+        w += (size_t)snprintf(script + w, cap - w,
+                              "%s$d%d using %s with lines lw 2 lt %d dt %d title '%s'", i ? ", " : "",
+                              i, cols, i % 8 + 1, i / 8 + 1, labels[i]);
+    w += (size_t)snprintf(script + w, cap - w, "\n");
+    return w;
+}
+
 static int plot(out_dir *o, const char *name, const char *title, int n, const char *const *labels,
                 const optsched_schedule *s, const optsched_model *m, int loss_vs_compute,
                 optsched_error *err)
@@ -205,25 +219,18 @@ static int plot(out_dir *o, const char *name, const char *title, int n, const ch
     if (loss_vs_compute) {
         w += (size_t)snprintf(script + w, len + extra - w,
                               "set title '%s'\nset xlabel 'compute used'\nset ylabel 'expected loss'\n"
-                              "set logscale y\nplot ", title);
-        for (int i = 0; i < n; i++)
-            w += (size_t)snprintf(script + w, len + extra - w, "%s$d%d using 5:6 with lines lw 2 title '%s'",
-                                  i ? ", " : "", i, labels[i]);
-        w += (size_t)snprintf(script + w, len + extra - w, "\n");
+                              "set logscale y\n", title);
+        w = append_series(script, w, len + extra, n, labels, "5:6");
     } else {
         w += (size_t)snprintf(script + w, len + extra - w,
                               "set multiplot layout 2,1 title '%s'\n"
-                              "set ylabel 'learning rate η'\nset logscale y\nunset xlabel\nplot ",
+                              "set ylabel 'learning rate η'\nset logscale y\nunset xlabel\n",
                               title);
-        for (int i = 0; i < n; i++)
-            w += (size_t)snprintf(script + w, len + extra - w, "%s$d%d using 1:2 with lines lw 2 title '%s'",
-                                  i ? ", " : "", i, labels[i]);
+        w = append_series(script, w, len + extra, n, labels, "1:2");
         w += (size_t)snprintf(script + w, len + extra - w,
-                              "\nset xlabel 'time t (steps)'\nset ylabel 'batch size B'\nplot ");
-        for (int i = 0; i < n; i++)
-            w += (size_t)snprintf(script + w, len + extra - w, "%s$d%d using 1:3 with lines lw 2 title '%s'",
-                                  i ? ", " : "", i, labels[i]);
-        w += (size_t)snprintf(script + w, len + extra - w, "\nunset multiplot\n");
+                              "set xlabel 'time t (steps)'\nset ylabel 'batch size B'\n");
+        w = append_series(script, w, len + extra, n, labels, "1:3");
+        w += (size_t)snprintf(script + w, len + extra - w, "unset multiplot\n");
     }
     st = out_gnuplot(script, err);
     free(script);
