@@ -138,6 +138,7 @@ typedef struct {
     optsched_prop *prop;
     double last_eta, last_B;
     double *work;
+    double *mom; /* [K] the moments being advanced */
 } evaluator;
 
 static int evaluator_init(evaluator *ev, const optsched_model *m, const optsched_schedule *s,
@@ -152,8 +153,10 @@ static int evaluator_init(evaluator *ev, const optsched_model *m, const optsched
     ev->t_end = optsched_schedule_t_end(s, m);
     ev->prop = optsched_prop_alloc(m->K);
     ev->work = malloc((size_t)(2 * GBS_MAX_COLS + 4) * m->K * sizeof(double));
-    if (!ev->prop || !ev->work || build_segments(&ev->segs, m, s, ev->t_end))
+    ev->mom = malloc((size_t)m->K * sizeof(double));
+    if (!ev->prop || !ev->work || !ev->mom || build_segments(&ev->segs, m, s, ev->t_end))
         return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (exact evaluation)");
+    for (int k = 0; k < m->K; k++) ev->mom[k] = m->a0[k] * m->a0[k];
     return OPTSCHED_OK;
 }
 
@@ -161,6 +164,7 @@ static void evaluator_free(evaluator *ev)
 {
     optsched_prop_free(ev->prop);
     free(ev->work);
+    free(ev->mom);
     free(ev->segs.seg);
 }
 
@@ -204,33 +208,42 @@ static double expected_loss(const optsched_model *m, const double *mom)
     return l;
 }
 
-/* Compute used by time t: ∫_0^t B. */
-static double compute_by(const evaluator *ev, double t)
+/* The expected loss and the compute used at n times spread evenly over [0, τ],
+ * advancing once through the segments; the compute is accumulated segment by
+ * segment along the way, not re-summed from 0 for every point. */
+static int walk(evaluator *ev, int n, double *t, double *loss, double *compute, optsched_error *err)
 {
-    double c = 0;
-    for (int i = 0; i < ev->segs.n && ev->segs.seg[i].t0 < t; i++)
-        c += ev->segs.seg[i].B * (fmin(t, ev->segs.seg[i].t1) - ev->segs.seg[i].t0);
-    return fmin(c, ev->m->C);
+    const segment *S = ev->segs.seg;
+    int cursor = 0, seg = 0, st = OPTSCHED_OK;
+    double prev = 0, done = 0; /* compute of the segments wholly before segment seg */
+    for (int i = 0; i < n && !st; i++) {
+        double ti = i == n - 1 ? ev->t_end : ev->t_end * i / (n - 1);
+        st = advance(ev, prev, ti, ev->mom, &cursor, err);
+        while (seg < ev->segs.n && S[seg].t1 <= ti) {
+            done += S[seg].B * (S[seg].t1 - S[seg].t0);
+            seg++;
+        }
+        double c = done + (seg < ev->segs.n && S[seg].t0 < ti ? S[seg].B * (ti - S[seg].t0) : 0);
+        if (t) t[i] = ti;
+        loss[i] = expected_loss(ev->m, ev->mom);
+        compute[i] = fmin(c, ev->m->C);
+        prev = ti;
+    }
+    return st;
 }
 
 int optsched_exact_eval(const optsched_model *m, const optsched_schedule *s,
                         optsched_exact_result *res, optsched_error *err)
 {
     evaluator ev;
+    double loss[2], compute[2];
     int st = evaluator_init(&ev, m, s, err);
-    double *mom = malloc((size_t)m->K * sizeof *mom);
-    if (!st && !mom) st = optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+    if (!st) st = walk(&ev, 2, NULL, loss, compute, err);
     if (!st) {
-        for (int k = 0; k < m->K; k++) mom[k] = m->a0[k] * m->a0[k];
-        int cursor = 0;
-        st = advance(&ev, 0, ev.t_end, mom, &cursor, err);
-    }
-    if (!st) {
-        res->expected_loss = expected_loss(m, mom);
+        res->expected_loss = loss[1];
         res->t_end = ev.t_end;
-        res->compute_used = compute_by(&ev, ev.t_end);
+        res->compute_used = compute[1];
     }
-    free(mom);
     evaluator_free(&ev);
     return st;
 }
@@ -241,22 +254,7 @@ int optsched_exact_trajectory(const optsched_model *m, const optsched_schedule *
     if (n < 2) return optsched_error_set(err, OPTSCHED_EINVAL, "trajectory: need at least 2 points");
     evaluator ev;
     int st = evaluator_init(&ev, m, s, err);
-    double *mom = malloc((size_t)m->K * sizeof *mom);
-    if (!st && !mom) st = optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
-    if (!st) {
-        for (int k = 0; k < m->K; k++) mom[k] = m->a0[k] * m->a0[k];
-        int cursor = 0;
-        double prev = 0;
-        for (int i = 0; i < n && !st; i++) {
-            double ti = ev.t_end * i / (n - 1);
-            st = advance(&ev, prev, ti, mom, &cursor, err);
-            t[i] = ti;
-            loss[i] = expected_loss(m, mom);
-            compute[i] = compute_by(&ev, ti);
-            prev = ti;
-        }
-    }
-    free(mom);
+    if (!st) st = walk(&ev, n, t, loss, compute, err);
     evaluator_free(&ev);
     return st;
 }
