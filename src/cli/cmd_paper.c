@@ -242,20 +242,7 @@ static int run_hjb_row(prow *r, const optsched_model_params *p, const pcfg *cfg,
                        optsched_error *err)
 {
     hjb_session h;
-    hjb_train_opts tiny = {.preset = "tiny",
-                           .precision = "f32",
-                           .rounds = 1,
-                           .iters = 30,
-                           .batch = 64,
-                           .width = 16,
-                           .layers = 1,
-                           .fixed_point = 0,
-                           .lr = 2e-3,
-                           .lambda_bc = 100,
-                           .lambda_struct = 50,
-                           .warmup = 0.15,
-                           .seed = 42};
-    int st = hjb_session_new_opts(&h, p, "paper", cfg->quick ? &tiny : NULL, cfg->mco.seed, err);
+    int st = hjb_session_new_opts(&h, p, cfg->quick ? "quick" : "paper", NULL, cfg->mco.seed, err);
     if (!st) st = hjb_session_train(&h, 0, cfg->progress, err);
     hjb_report rep = {0};
     if (!st)

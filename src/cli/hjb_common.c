@@ -10,34 +10,59 @@
 
 #include "optsched/openloop.h"
 
-/* The presets. "paper" is seed 000 Appendix A; "fast" is the interactive default
- * (docs/HJB.md records what it reaches and how long it takes). */
-static const hjb_train_opts preset_paper = {.preset = "paper",
-                                            .precision = "f32",
-                                            .rounds = 5,
-                                            .iters = 4000,
-                                            .batch = 2048,
-                                            .width = 128,
-                                            .layers = 3,
-                                            .fixed_point = 0,
-                                            .lr = 1e-3,
-                                            .lambda_bc = 100,
-                                            .lambda_struct = 50,
-                                            .warmup = 0.15,
-                                            .seed = 42};
-static const hjb_train_opts preset_fast = {.preset = "fast",
-                                           .precision = "f32",
-                                           .rounds = 4,
-                                           .iters = 600,
-                                           .batch = 512,
-                                           .width = 64,
-                                           .layers = 3,
-                                           .fixed_point = 0,
-                                           .lr = 2e-3,
-                                           .lambda_bc = 100,
-                                           .lambda_struct = 50,
-                                           .warmup = 0.15,
-                                           .seed = 42};
+/* The presets: "paper" is seed 000 Appendix A; "fast" is the interactive default
+ * (docs/HJB.md records what it reaches and how long it takes); "quick" is a tiny
+ * network for smoke runs (`optsched paper --quick`), not for results. */
+static const hjb_train_opts presets[] = {
+    {.preset = "paper",
+     .precision = "f32",
+     .init = "constant",
+     .rounds = 5,
+     .iters = 4000,
+     .batch = 2048,
+     .width = 128,
+     .layers = 3,
+     .lr = 1e-3,
+     .lambda_bc = 100,
+     .lambda_struct = 50,
+     .warmup = 0.15,
+     .seed = 42},
+    {.preset = "fast",
+     .precision = "f32",
+     .init = "constant",
+     .rounds = 4,
+     .iters = 600,
+     .batch = 512,
+     .width = 64,
+     .layers = 3,
+     .lr = 2e-3,
+     .lambda_bc = 100,
+     .lambda_struct = 50,
+     .warmup = 0.15,
+     .seed = 42},
+    {.preset = "quick",
+     .precision = "f32",
+     .init = "constant",
+     .rounds = 1,
+     .iters = 30,
+     .batch = 64,
+     .width = 16,
+     .layers = 1,
+     .lr = 2e-3,
+     .lambda_bc = 100,
+     .lambda_struct = 50,
+     .warmup = 0.15,
+     .seed = 42},
+};
+
+/* The preset called name (NULL: "fast"), or NULL if there is none. */
+static const hjb_train_opts *find_preset(const char *name)
+{
+    if (!name) name = "fast";
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        if (!strcmp(presets[i].preset, name)) return &presets[i];
+    return NULL;
+}
 
 int hjb_cli_flags(hjb_cli *c, cli_arg *t)
 {
@@ -46,7 +71,9 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     c->preset = "fast";
     c->precision = "f32";
     t[n++] = (cli_arg){"--weights", CLI_STRING, &c->weights, NULL, "network file (checkpoint)", 0};
-    t[n++] = (cli_arg){"--preset", CLI_STRING, &c->preset, NULL, "fast (default) or paper", 0};
+    t[n++] = (cli_arg){
+        "--preset", CLI_STRING, &c->preset, NULL, "fast (default), paper, or quick (smoke runs)",
+        0};
     t[n++] = (cli_arg){"--rounds", CLI_INT, &c->rounds, "[1,1000]", "policy-iteration rounds", 0};
     t[n++] = (cli_arg){"--iters", CLI_INT, &c->iters, "[1,100000000]", "iterations per round", 0};
     t[n++] = (cli_arg){"--batch", CLI_INT, &c->batch, "[1,1000000]", "collocation points", 0};
@@ -65,8 +92,12 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        0};
     t[n++] = (cli_arg){"--precision", CLI_STRING, &c->precision, NULL, "f32 (default) or f64", 0};
     c->init = "constant";
-    t[n++] = (cli_arg){"--init", CLI_STRING, &c->init, NULL,
-                       "round-0 policy: constant (default) or openloop (the open-loop optimum)", 0};
+    t[n++] = (cli_arg){"--init",
+                       CLI_STRING,
+                       &c->init,
+                       NULL,
+                       "round-0 policy: constant (default) or openloop (the open-loop optimum)",
+                       0};
     return n;
 }
 
@@ -101,8 +132,8 @@ static int build(hjb_session *h, optsched_error *err)
         if (st) return st;
         samp.initial = &h->initial;
     } else if (strcmp(h->o.init, "constant")) {
-        return optsched_error_set(err, OPTSCHED_EINVAL, "--init: expected constant or openloop, got '%s'",
-                                  h->o.init);
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--init: expected constant or openloop, got '%s'", h->o.init);
     }
     h->hp = optsched_hjb_problem_create(h->m, &samp, &h->prob, err);
     if (!h->hp) return err ? err->code : OPTSCHED_ENOMEM;
@@ -128,13 +159,13 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
 {
     memset(h, 0, sizeof *h);
     h->params = c->common.p;
-    if (!strcmp(c->preset, "paper"))
-        h->o = preset_paper;
-    else if (!strcmp(c->preset, "fast"))
-        h->o = preset_fast;
-    else
+    const hjb_train_opts *pre = find_preset(c->preset);
+    if (!pre)
         return optsched_error_set(err, OPTSCHED_EINVAL,
-                                  "--preset: expected fast or paper, got '%s'", c->preset);
+                                  "--preset: expected fast or paper (or quick, a tiny network for "
+                                  "smoke runs), got '%s'",
+                                  c->preset);
+    h->o = *pre;
     if (strcmp(c->precision, "f32") && strcmp(c->precision, "f64"))
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--precision: expected f32 or f64, got '%s'", c->precision);
@@ -167,15 +198,11 @@ int hjb_session_new_opts(hjb_session *h, const optsched_model_params *p, const c
 {
     memset(h, 0, sizeof *h);
     h->params = *p;
-    if (o)
-        h->o = *o;
-    else if (preset && !strcmp(preset, "paper"))
-        h->o = preset_paper;
-    else if (!preset || !strcmp(preset, "fast"))
-        h->o = preset_fast;
-    else
-        return optsched_error_set(err, OPTSCHED_EINVAL, "preset: expected fast or paper, got '%s'",
-                                  preset);
+    const hjb_train_opts *pre = o ? o : find_preset(preset);
+    if (!pre)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "preset: expected fast, paper or quick, got '%s'", preset);
+    h->o = *pre;
     h->o.seed = seed;
     optsched_mc_options_default(&h->mc);
     h->mc.seed = seed;

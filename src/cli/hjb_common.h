@@ -47,8 +47,8 @@ typedef struct {
 /* A new session from flags: the preset, then the flags given explicitly. */
 int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *table, int n,
                     optsched_error *err);
-/* A session for the model params without flags: the named preset ("fast" or
- * "paper"), or the training options o when o is non-NULL (o->preset is then
+/* A session for the model params without flags: the named preset ("fast",
+ * "paper" or "quick"), or the training options o when o is non-NULL (o->preset is then
  * only a label); Monte Carlo options default with the given seed. */
 int hjb_session_new_opts(hjb_session *h, const optsched_model_params *p, const char *preset,
                          const hjb_train_opts *o, uint64_t seed, optsched_error *err);
