@@ -204,6 +204,13 @@ typedef struct optsched_dgm_problem {
     /* Structural penalties (may be 0 / NULL). */
     int npenalty;
     const optsched_dgm_penalty *penalty;
+
+    /* Optional prior V0 with known jets: the network then represents the correction,
+     * V = V0 + N_theta, and every jet the solver reports (eval, controls, the frozen policy)
+     * is that of the sum. Writes jets[n][C] of V0, all C channels. With a prior the
+     * network's output layer starts at zero, so training starts from V = V0: a prior that
+     * is the exact value of a feasible policy makes the first improvement exact. NULL: V = N_theta. */
+    int (*prior)(void *ctx, size_t n, const double *x, double *jets);
 } optsched_dgm_problem;
 
 /* ---------------------------------------------------------------------------------------

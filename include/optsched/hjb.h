@@ -47,7 +47,18 @@ typedef struct {
     /* round-0 policy: the controls of this open-loop schedule at time t (NULL: η_max
      * with the batch that spends the budget at the horizon); must outlive the problem */
     const optsched_schedule *initial;
+    /* The network represents V − V0 for a prior V0 (dgm.h): OPTSCHED_HJB_PRIOR_PACE (the
+     * default) is the exact value of η = η_max, B = clamp(r/(T − t)) — the policy that
+     * paces the remaining budget to the remaining time; OPTSCHED_HJB_PRIOR_NONE: V0 = 0. */
+    int prior;
+    /* Fraction of interior points drawn near the paths of the pace policy from the initial
+     * state (time uniform over its run, remaining budget around what it has left, a_k
+     * Gaussian around its exact mean with 1.5× its standard deviation); the rest from the
+     * box above. 0: box only. */
+    double path_frac;
 } optsched_hjb_sampling;
+
+enum { OPTSCHED_HJB_PRIOR_NONE = 0, OPTSCHED_HJB_PRIOR_PACE = 1 };
 
 void optsched_hjb_sampling_default(optsched_hjb_sampling *s);
 

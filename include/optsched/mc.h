@@ -44,6 +44,8 @@ typedef struct {
     double *t_end;          /* [paths] */
     /* with record = 1: [steps][paths], NAN once a path has stopped */
     double *eta_trace, *B_trace;
+    /* with record = 1 as well: ℓ(a) + L_tail and the compute used after each step */
+    double *loss_trace, *compute_trace;
     double dt;              /* grid step */
 } optsched_mc_result;
 
@@ -64,7 +66,7 @@ void optsched_mc_result_free(optsched_mc_result *res);
 void optsched_mc_paired(const optsched_mc_result *a, const optsched_mc_result *b, double *mean,
                         double *se);
 
-/* Bands of a recorded control (which = 0: η, 1: B) at step n over the paths
+/* Bands of a recorded trace (which = 0: η, 1: B, 2: loss, 3: compute used) at step n over the paths
  * still running: mean and the q10, q50, q90 quantiles (linear interpolation
  * between order statistics). Returns the number of running paths (0: all NAN). */
 int optsched_mc_control_bands(const optsched_mc_result *res, int which, int n, double *mean,

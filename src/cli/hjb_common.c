@@ -17,12 +17,14 @@ static const hjb_train_opts presets[] = {
     {.preset = "paper",
      .precision = "f32",
      .init = "constant",
+     .prior = "pace",
      .rounds = 5,
      .iters = 4000,
      .batch = 2048,
      .width = 128,
      .layers = 3,
      .lr = 1e-3,
+     .lr_decay = 1,
      .lambda_bc = 100,
      .lambda_struct = 50,
      .warmup = 0.15,
@@ -30,12 +32,14 @@ static const hjb_train_opts presets[] = {
     {.preset = "fast",
      .precision = "f32",
      .init = "constant",
+     .prior = "pace",
      .rounds = 4,
      .iters = 600,
      .batch = 512,
      .width = 64,
      .layers = 3,
      .lr = 2e-3,
+     .lr_decay = 1,
      .lambda_bc = 100,
      .lambda_struct = 50,
      .warmup = 0.15,
@@ -43,12 +47,14 @@ static const hjb_train_opts presets[] = {
     {.preset = "quick",
      .precision = "f32",
      .init = "constant",
+     .prior = "pace",
      .rounds = 1,
      .iters = 30,
      .batch = 64,
      .width = 16,
      .layers = 1,
      .lr = 2e-3,
+     .lr_decay = 1,
      .lambda_bc = 100,
      .lambda_struct = 50,
      .warmup = 0.15,
@@ -80,6 +86,10 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     t[n++] = (cli_arg){"--width", CLI_INT, &c->width, "[1,4096]", "units per layer", 0};
     t[n++] = (cli_arg){"--layers", CLI_INT, &c->layers, "[1,16]", "gated layers", 0};
     t[n++] = (cli_arg){"--lr", CLI_DOUBLE, &c->lr, "(0,1]", "Adam learning rate", 0};
+    t[n++] = (cli_arg){"--path-frac", CLI_DOUBLE, &c->path_frac, "[0,1]",
+                       "share of collocation points near the pace policy's paths", 0};
+    t[n++] = (cli_arg){"--lr-decay", CLI_DOUBLE, &c->lr_decay, "(0,1]",
+                       "learning-rate factor over each round (1: constant)", 0};
     t[n++] = (cli_arg){"--lambda-bc", CLI_DOUBLE, &c->lambda_bc, "[0,inf)", "boundary weight", 0};
     t[n++] = (cli_arg){"--lambda-struct",           CLI_DOUBLE, &c->lambda_struct, "[0,inf)",
                        "structural penalty weight", 0};
@@ -96,7 +106,14 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        CLI_STRING,
                        &c->init,
                        NULL,
-                       "round-0 policy: constant (default) or openloop (the open-loop optimum)",
+                       "round-0 policy: constant (default: eta_max, B pacing the budget; with --prior pace round 0 already improves on it) or openloop (the open-loop optimum)",
+                       0};
+    c->prior = "pace";
+    t[n++] = (cli_arg){"--prior",
+                       CLI_STRING,
+                       &c->prior,
+                       NULL,
+                       "V = prior + network: pace (default; exact value of eta_max, B = r/(T-t)) or none",
                        0};
     return n;
 }
@@ -121,6 +138,15 @@ static int build(hjb_session *h, optsched_error *err)
     optsched_hjb_sampling samp;
     optsched_hjb_sampling_default(&samp);
     samp.fixed_point = h->o.fixed_point;
+    samp.path_frac = h->o.path_frac;
+    if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
+    if (!strcmp(h->o.prior, "none"))
+        samp.prior = OPTSCHED_HJB_PRIOR_NONE;
+    else if (!strcmp(h->o.prior, "pace"))
+        samp.prior = OPTSCHED_HJB_PRIOR_PACE;
+    else
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--prior: expected pace or none, got '%s'",
+                                  h->o.prior);
     if (!h->o.init[0]) snprintf(h->o.init, sizeof h->o.init, "constant");
     if (!strcmp(h->o.init, "openloop")) {
         /* the open-loop optimum (default solver options) as the round-0 policy */
@@ -149,6 +175,8 @@ static int build(hjb_session *h, optsched_error *err)
     if ((st = optsched_dgm_solver_set_int(s, "layers", o->layers, err))) return st;
     if ((st = optsched_dgm_solver_set_int(s, "seed", (long)o->seed, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "lr", o->lr, err))) return st;
+    if ((st = optsched_dgm_solver_set_double(s, "lr_decay", o->lr_decay > 0 ? o->lr_decay : 1, err)))
+        return st;
     if ((st = optsched_dgm_solver_set_double(s, "lambda_bc", o->lambda_bc, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "lambda_struct", o->lambda_struct, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "warmup", o->warmup, err))) return st;
@@ -172,12 +200,15 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (seen(t, n, "--precision"))
         snprintf(h->o.precision, sizeof h->o.precision, "%s", c->precision);
     if (seen(t, n, "--init")) snprintf(h->o.init, sizeof h->o.init, "%s", c->init);
+    if (seen(t, n, "--prior")) snprintf(h->o.prior, sizeof h->o.prior, "%s", c->prior);
     if (seen(t, n, "--rounds")) h->o.rounds = c->rounds;
     if (seen(t, n, "--iters")) h->o.iters = c->iters;
     if (seen(t, n, "--batch")) h->o.batch = c->batch;
     if (seen(t, n, "--width")) h->o.width = c->width;
     if (seen(t, n, "--layers")) h->o.layers = c->layers;
     if (seen(t, n, "--lr")) h->o.lr = c->lr;
+    if (seen(t, n, "--lr-decay")) h->o.lr_decay = c->lr_decay;
+    if (seen(t, n, "--path-frac")) h->o.path_frac = c->path_frac;
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
@@ -224,12 +255,15 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddStringToObject(t, "preset", o->preset);
     cJSON_AddStringToObject(t, "precision", o->precision);
     cJSON_AddStringToObject(t, "init", o->init);
+    cJSON_AddStringToObject(t, "prior", o->prior);
     cJSON_AddNumberToObject(t, "rounds", o->rounds);
     cJSON_AddNumberToObject(t, "iters", o->iters);
     cJSON_AddNumberToObject(t, "batch", o->batch);
     cJSON_AddNumberToObject(t, "width", o->width);
     cJSON_AddNumberToObject(t, "layers", o->layers);
     cJSON_AddNumberToObject(t, "lr", o->lr);
+    cJSON_AddNumberToObject(t, "lr_decay", o->lr_decay);
+    cJSON_AddNumberToObject(t, "path_frac", o->path_frac);
     cJSON_AddNumberToObject(t, "lambda_bc", o->lambda_bc);
     cJSON_AddNumberToObject(t, "lambda_struct", o->lambda_struct);
     cJSON_AddNumberToObject(t, "warmup", o->warmup);
@@ -400,12 +434,17 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     snprintf(o->precision, sizeof o->precision, "%s", cJSON_IsString(pr) ? pr->valuestring : "f32");
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(t, "init");
     snprintf(o->init, sizeof o->init, "%s", cJSON_IsString(in) ? in->valuestring : "constant");
+    /* files written before priors existed trained the network alone */
+    const cJSON *pi = cJSON_GetObjectItemCaseSensitive(t, "prior");
+    snprintf(o->prior, sizeof o->prior, "%s", cJSON_IsString(pi) ? pi->valuestring : "none");
     o->rounds = (int)num(t, "rounds", 5);
     o->iters = (int)num(t, "iters", 4000);
     o->batch = (int)num(t, "batch", 2048);
     o->width = (int)num(t, "width", 128);
     o->layers = (int)num(t, "layers", 3);
     o->lr = num(t, "lr", 1e-3);
+    o->lr_decay = num(t, "lr_decay", 1);
+    o->path_frac = num(t, "path_frac", 0);
     o->lambda_bc = num(t, "lambda_bc", 100);
     o->lambda_struct = num(t, "lambda_struct", 50);
     o->warmup = num(t, "warmup", 0.15);

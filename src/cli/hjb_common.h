@@ -16,19 +16,20 @@ typedef struct {
     const char *preset; /* "fast" (default) or "paper" */
     const char *precision;
     const char *init; /* round-0 policy: "constant" (default) or "openloop" */
+    const char *prior; /* "pace" (default) or "none" */
     int rounds, iters, batch, width, layers, fixed_point;
-    double lr, lambda_bc, lambda_struct, warmup;
+    double lr, lr_decay, path_frac, lambda_bc, lambda_struct, warmup;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 14
+#define HJB_TRAIN_FLAGS 17
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
 
 typedef struct {
-    char preset[16], precision[8], init[16];
+    char preset[16], precision[8], init[16], prior[16];
     int rounds, iters, batch, width, layers, fixed_point;
-    double lr, lambda_bc, lambda_struct, warmup;
+    double lr, lr_decay, path_frac, lambda_bc, lambda_struct, warmup;
     uint64_t seed;
 } hjb_train_opts;
 

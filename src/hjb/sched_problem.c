@@ -7,7 +7,10 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "optsched/exact.h"
+
 #include "optsched/hjb.h"
+#include "hjb/sched_internal.h"
 
 struct optsched_hjb_problem {
     const optsched_model *m;
@@ -15,7 +18,16 @@ struct optsched_hjb_problem {
     double Tspan;
     int *second;                   /* [K] = 0..K−1 */
     optsched_dgm_penalty *penalty; /* [K + 2] */
+    sched_prior *prior;            /* NULL unless s.prior */
+    /* the pace policy's moment path, for sampling near where runs go (s.path_frac > 0):
+     * mean and standard deviation of a_k at NPATH times spread over [0, path_end] */
+    double path_end, path_B;
+    double *path_mean, *path_sd; /* [NPATH][K] */
 };
+
+#define NPATH 129
+/* counters of the path sampler, apart from the box sampler's (pt·(K + 2) + j) */
+#define PATH_INDEX0 ((uint64_t)1 << 40)
 
 #define CH_A(k) (1 + (k))
 #define CH_R(K) (1 + (K))
@@ -26,7 +38,8 @@ struct optsched_hjb_problem {
 void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
 {
     *s = (optsched_hjb_sampling){
-        .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL};
+        .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL,
+        .prior = OPTSCHED_HJB_PRIOR_PACE, .path_frac = 0.0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -83,12 +96,42 @@ static void sample_a(const optsched_hjb_problem *p, const optsched_dgm_rng *rng,
     }
 }
 
+/* A point near the pace policy's paths: t uniform over its run, r the budget it has left
+ * then (spread by a log-normal factor e^{0.3 z}), a_k Gaussian around its mean with 1.5
+ * times its standard deviation (at least 2% of a_k(0)). */
+static void sample_path(const optsched_hjb_problem *p, const optsched_dgm_rng *rng, size_t pt,
+                        double *xi)
+{
+    const optsched_model *m = p->m;
+    const int K = m->K;
+    const uint64_t base = PATH_INDEX0 + (uint64_t)pt * (uint64_t)(K + 2);
+    const double u = optsched_dgm_rng_uniform(rng, base + (uint64_t)K, 0);
+    const double t = u * p->path_end, f = u * (NPATH - 1);
+    const int j = f >= NPATH - 1 ? NPATH - 2 : (int)f;
+    const double w = f - j;
+    for (int k = 0; k < K; k++) {
+        double mu = (1 - w) * p->path_mean[j * K + k] + w * p->path_mean[(j + 1) * K + k];
+        double sd = (1 - w) * p->path_sd[j * K + k] + w * p->path_sd[(j + 1) * K + k];
+        sd = fmax(1.5 * sd, 0.02 * fabs(m->a0[k]));
+        xi[k] = mu + sd * optsched_dgm_rng_normal(rng, base + (uint64_t)k, 0);
+    }
+    double r = (m->C - p->path_B * t) * exp(0.3 * optsched_dgm_rng_normal(rng, base + (uint64_t)K + 1, 0));
+    xi[K] = fmin(1.0, fmax(0.0, r / m->C));
+    xi[K + 1] = t / p->Tspan;
+}
+
 static int sample_interior(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x)
 {
     const optsched_hjb_problem *p = ctx;
     const int K = p->m->K, d = K + 2;
     for (size_t i = 0; i < n; i++) {
         double *xi = x + i * d;
+        if (p->s.path_frac > 0 &&
+            optsched_dgm_rng_uniform(rng, PATH_INDEX0 + (uint64_t)i * (uint64_t)d + (uint64_t)K, 1) <
+                p->s.path_frac) {
+            sample_path(p, rng, i, xi);
+            continue;
+        }
         sample_a(p, rng, i, xi);
         uint64_t idx = (uint64_t)i * (uint64_t)d + (uint64_t)K;
         xi[K] = optsched_dgm_rng_uniform(rng, idx, 0);
@@ -182,6 +225,45 @@ static int residual(void *ctx, size_t n, const double *x, const double *u, doubl
     return OPTSCHED_OK;
 }
 
+/* The moments of a_k along the pace policy's run from the initial state: the constant
+ * schedule (η_max, clamp(C_max/T)) until the budget or the horizon ends it. The mean is
+ * a_k(0) e^{−η λ_k P t} (the drift is linear); the second moments come from the exact
+ * propagator. */
+static int path_moments(optsched_hjb_problem *p)
+{
+    const optsched_model *m = p->m;
+    const int K = m->K;
+    p->path_B = isfinite(m->T) ? fmin(m->B_max, fmax(m->B_min, m->C / m->T)) : m->B_min;
+    p->path_end = fmin(p->Tspan, m->C / p->path_B);
+    p->path_mean = malloc((size_t)NPATH * K * sizeof *p->path_mean);
+    p->path_sd = malloc((size_t)NPATH * K * sizeof *p->path_sd);
+    optsched_prop *pr = optsched_prop_alloc(K);
+    double *mom = malloc((size_t)K * sizeof *mom);
+    int st = !p->path_mean || !p->path_sd || !pr || !mom;
+    if (!st) st = optsched_prop_set(pr, m, m->eta_max, p->path_B);
+    if (!st) {
+        const double dt = p->path_end / (NPATH - 1);
+        for (int k = 0; k < K; k++) mom[k] = m->a0[k] * m->a0[k];
+        for (int j = 0; j < NPATH; j++) {
+            if (j > 0) optsched_prop_apply(pr, dt, mom);
+            for (int k = 0; k < K; k++) {
+                double mu = m->a0[k] * exp(-m->eta_max * m->lambda[k] * m->P * dt * j);
+                p->path_mean[j * K + k] = mu;
+                p->path_sd[j * K + k] = sqrt(fmax(0.0, mom[k] - mu * mu));
+            }
+        }
+    }
+    optsched_prop_free(pr);
+    free(mom);
+    return st;
+}
+
+static int prior(void *ctx, size_t n, const double *x, double *jets)
+{
+    optsched_hjb_problem *p = ctx;
+    return sched_prior_jets(p->prior, n, x, jets);
+}
+
 optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
                                                   const optsched_hjb_sampling *s,
                                                   optsched_dgm_problem *prob, optsched_error *err)
@@ -202,6 +284,16 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
     else
         optsched_hjb_sampling_default(&p->s);
     p->Tspan = optsched_model_time_span(m);
+    if (p->s.path_frac > 0 && path_moments(p)) {
+        optsched_hjb_problem_free(p);
+        optsched_error_set(err, OPTSCHED_ENOMEM, "hjb: cannot compute the sampling path");
+        return NULL;
+    }
+    if (p->s.prior == OPTSCHED_HJB_PRIOR_PACE && !(p->prior = sched_prior_alloc(m, p->Tspan))) {
+        optsched_hjb_problem_free(p);
+        optsched_error_set(err, OPTSCHED_ENOMEM, "hjb: out of memory");
+        return NULL;
+    }
     const int K = m->K;
     for (int k = 0; k < K; k++) {
         p->second[k] = k;
@@ -218,11 +310,13 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         .ctx = p,
         .sample_interior = sample_interior,
         .sample_boundary = sample_boundary,
-        .initial_control = initial_control,
+        /* with a prior and no start schedule, round 0 improves on the prior itself */
+        .initial_control = p->prior && !p->s.initial ? NULL : initial_control,
         .improve = improve,
         .residual = residual,
         .npenalty = K + 2,
         .penalty = p->penalty,
+        .prior = p->prior ? prior : NULL,
     };
     return p;
 }
@@ -232,5 +326,8 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p)
     if (!p) return;
     free(p->second);
     free(p->penalty);
+    sched_prior_free(p->prior);
+    free(p->path_mean);
+    free(p->path_sd);
     free(p);
 }

@@ -50,13 +50,15 @@ static int alloc_result(optsched_mc_result *res, const optsched_mc_options *o, d
 {
     const int N = o->paths, S = o->steps;
     res->loss = malloc(3 * (size_t)N * sizeof *res->loss);
-    if (o->record) res->eta_trace = malloc(2 * (size_t)N * S * sizeof *res->eta_trace);
+    if (o->record) res->eta_trace = malloc(4 * (size_t)N * S * sizeof *res->eta_trace);
     if (!res->loss || (o->record && !res->eta_trace)) return OPTSCHED_ENOMEM;
     res->compute = res->loss + N;
     res->t_end = res->loss + 2 * N;
     if (o->record) {
         res->B_trace = res->eta_trace + (size_t)N * S;
-        for (size_t i = 0; i < 2 * (size_t)N * S; i++)
+        res->loss_trace = res->eta_trace + 2 * (size_t)N * S;
+        res->compute_trace = res->eta_trace + 3 * (size_t)N * S;
+        for (size_t i = 0; i < 4 * (size_t)N * S; i++)
             res->eta_trace[i] = NAN;
     }
     res->paths = N;
@@ -158,6 +160,10 @@ int optsched_mc_run(const optsched_model *m, optsched_policy_fn policy, void *ct
                 double h = step_length(b, dt, r[i], &out);
                 em_update(m, e, b, h, a + (size_t)i * K, z + (size_t)i * nb * 4);
                 r[i] = out ? 0.0 : r[i] - b * h;
+                if (o->record) {
+                    res->loss_trace[(size_t)n * N + p] = optsched_model_ell(m, a + (size_t)i * K) + m->tail;
+                    res->compute_trace[(size_t)n * N + p] = m->C - r[i];
+                }
                 done[i] = (unsigned char)(out || last);
                 if (done[i]) {
                     res->loss[p] = optsched_model_ell(m, a + (size_t)i * K) + m->tail;
@@ -237,11 +243,19 @@ int optsched_mc_schedule(const optsched_model *m, const optsched_schedule *s,
                 memcpy(st_a + (size_t)i * K, m->a0, (size_t)K * sizeof *st_a);
                 id[i] = (uint32_t)(o->first_path + c0 + i);
             }
+            double spent = 0;
             for (int n = 0; n <= last; n++) {
                 optsched_rng_normal_batch(o->seed, OPTSCHED_STREAM_BROWNIAN, (uint32_t)n, cn, id,
                                           nb, z);
                 for (int i = 0; i < cn; i++)
                     em_update(m, eta[n], B[n], h[n], st_a + (size_t)i * K, z + (size_t)i * nb * 4);
+                spent += B[n] * h[n];
+                if (o->record)
+                    for (int i = 0; i < cn; i++) {
+                        res->loss_trace[(size_t)n * N + c0 + i] =
+                            optsched_model_ell(m, st_a + (size_t)i * K) + m->tail;
+                        res->compute_trace[(size_t)n * N + c0 + i] = n == last ? compute : spent;
+                    }
             }
             for (int i = 0; i < cn; i++) {
                 const int p = c0 + i;
@@ -305,7 +319,11 @@ int optsched_mc_control_bands(const optsched_mc_result *res, int which, int n, d
 {
     *mean = *q10 = *q50 = *q90 = NAN;
     if (!res->eta_trace || n < 0 || n >= res->steps) return 0;
-    const double *row = (which ? res->B_trace : res->eta_trace) + (size_t)n * res->paths;
+    const double *base = which == 0   ? res->eta_trace
+                         : which == 1 ? res->B_trace
+                         : which == 2 ? res->loss_trace
+                                      : res->compute_trace;
+    const double *row = base + (size_t)n * res->paths;
     double *v = malloc((size_t)res->paths * sizeof *v);
     if (!v) return 0;
     int live = 0;

@@ -33,6 +33,7 @@ typedef struct {
     WORK *wi, *wb, *we; /* interior (jets, grad), boundary (value, grad), evaluation (jets) */
     REAL *grad, *xr, *xbr, *jr;
     double *x, *xb, *tb, *jd, *u, *r0, *coef, *pde, *pen;
+    double *pj, *pt; /* prior jets at the interior batch; prior scratch for evaluations */
 } F(tstate);
 
 typedef struct {
@@ -54,6 +55,7 @@ static double F(bc_loss)(void *ctx, size_t p0, size_t n, int C, const double *je
 
 typedef struct {
     const double *r0, *coef;
+    const double *prior; /* [n][C] jets of the prior V0 (NULL: none); penalties see V0 + N */
     double *pde, *pen; /* per-point loss parts (summed in order afterwards) */
     double scale, pscale; /* 1 / n, lambda_struct / n */
     int npen;
@@ -71,9 +73,11 @@ static double F(int_loss)(void *ctx, size_t p0, size_t n, int C, const double *j
         for (int k = 0; k < C; k++) res += cf[k] * J[k];
         for (int k = 0; k < C; k++) dJ[k] = 2 * c->scale * res * cf[k];
         double pen = 0;
+        const double *J0 = c->prior ? c->prior + (p0 + p) * C : NULL;
         for (int t = 0; t < c->npen; t++) {
             const optsched_dgm_penalty *q = &c->penalty[t];
-            double v = q->upper ? J[q->channel] - q->limit : q->limit - J[q->channel];
+            double Jc = J[q->channel] + (J0 ? J0[q->channel] : 0.0);
+            double v = q->upper ? Jc - q->limit : q->limit - Jc;
             if (v > 0) {
                 pen += c->pscale * v * v;
                 dJ[q->channel] += 2 * c->pscale * v * (q->upper ? 1 : -1);
@@ -98,7 +102,7 @@ static void F(tdestroy)(void *sv)
     F(optsched_dgm_work_free)(s->we);
     free(s->grad); free(s->xr); free(s->xbr); free(s->jr);
     free(s->x); free(s->xb); free(s->tb); free(s->jd); free(s->u); free(s->r0); free(s->coef);
-    free(s->pde); free(s->pen);
+    free(s->pde); free(s->pen); free(s->pj); free(s->pt);
     free(s);
 }
 
@@ -134,8 +138,12 @@ static void *F(tcreate)(const optsched_dgm_problem *prob, const dgm_opts *o, opt
     s->coef = malloc(n * C * sizeof(double));
     s->pde = malloc(n * sizeof(double));
     s->pen = malloc(n * sizeof(double));
+    if (prob->prior) {
+        s->pj = malloc(n * C * sizeof(double));
+        s->pt = malloc((n > nb ? n : nb) * C * sizeof(double));
+    }
     if (!s->grad || !s->xr || !s->xbr || !s->jr || !s->x || !s->xb || !s->tb || !s->jd || !s->u ||
-        !s->r0 || !s->coef || !s->pde || !s->pen) {
+        !s->r0 || !s->coef || !s->pde || !s->pen || (prob->prior && (!s->pj || !s->pt))) {
         F(tdestroy)(s);
         optsched_error_set(err, OPTSCHED_ENOMEM, "dgm: out of memory for batches of %zu points", n);
         return NULL;
@@ -144,11 +152,20 @@ static void *F(tcreate)(const optsched_dgm_problem *prob, const dgm_opts *o, opt
     s->adam->beta2 = o->beta2;
     s->adam->eps = o->eps;
     F(optsched_dgm_net_init)(s->net, (uint64_t)o->seed);
+    if (prob->prior) /* start from V = V0: the correction's output layer is zero */
+        memset(s->net->params + s->lay.w, 0, ((size_t)s->lay.width + 1) * sizeof(REAL));
     memcpy(s->snap->params, s->net->params, s->lay.nparams * sizeof(REAL));
     return s;
 }
 
-/* Jets (double, point-major) of network `net` at n <= batch points. */
+/* Jets of the prior at n points into jets[n][C]. */
+static int F(prior_of)(F(tstate) *s, size_t n, const double *x, double *jets, optsched_error *err)
+{
+    int st = s->prob->prior(s->prob->ctx, n, x, jets);
+    return st ? optsched_error_set(err, st, "dgm problem '%s': prior failed", s->prob->name) : OPTSCHED_OK;
+}
+
+/* Jets (double, point-major) of V = prior + network `net` at n <= batch points. */
 static int F(jets_of)(F(tstate) *s, const NET *net, size_t n, const double *x, double *jets,
                       optsched_error *err)
 {
@@ -157,6 +174,10 @@ static int F(jets_of)(F(tstate) *s, const NET *net, size_t n, const double *x, d
     int st = F(optsched_dgm_forward)(s->jr, s->we, net, n, s->xr, err);
     if (st) return st;
     for (size_t i = 0; i < n * C; i++) jets[i] = (double)s->jr[i];
+    if (s->prob->prior) {
+        if ((st = F(prior_of)(s, n, x, s->pt, err))) return st;
+        for (size_t i = 0; i < n * C; i++) jets[i] += s->pt[i];
+    }
     return OPTSCHED_OK;
 }
 
@@ -172,6 +193,10 @@ static int F(tstep)(void *sv, int64_t it, int round, int warm, dgm_losses *out, 
     if ((st = pr->sample_boundary(pr->ctx, &rb, nb, s->xb, s->tb)))
         return optsched_error_set(err, st, "dgm problem '%s': sample_boundary failed", pr->name);
     for (size_t i = 0; i < nb * d; i++) s->xbr[i] = (REAL)s->xb[i];
+    if (pr->prior) { /* the network fits the boundary data minus the prior */
+        if ((st = F(prior_of)(s, nb, s->xb, s->pt, err))) return st;
+        for (size_t i = 0; i < nb; i++) s->tb[i] -= s->pt[i * (size_t)s->C];
+    }
     F(bc_ctx) bc = {s->tb, s->o.lambda_bc / (double)nb};
     if ((st = F(optsched_dgm_value_and_grad)(s->grad, &out->bc, s->wb, s->net, nb, s->xbr,
                                              F(bc_loss), &bc, 0, err)))
@@ -191,8 +216,14 @@ static int F(tstep)(void *sv, int64_t it, int round, int warm, dgm_losses *out, 
         }
         if ((st = pr->residual(pr->ctx, n, s->x, s->u, s->r0, s->coef)))
             return optsched_error_set(err, st, "dgm problem '%s': residual failed", pr->name);
+        if (pr->prior) { /* the residual is linear: the prior's part moves into r0 */
+            if ((st = F(prior_of)(s, n, s->x, s->pj, err))) return st;
+            size_t C = (size_t)s->C;
+            for (size_t i = 0; i < n; i++)
+                for (size_t c = 0; c < C; c++) s->r0[i] += s->coef[i * C + c] * s->pj[i * C + c];
+        }
         for (size_t i = 0; i < n * d; i++) s->xr[i] = (REAL)s->x[i];
-        F(int_ctx) ic = {s->r0, s->coef, s->pde, s->pen, 1.0 / (double)n,
+        F(int_ctx) ic = {s->r0, s->coef, pr->prior ? s->pj : NULL, s->pde, s->pen, 1.0 / (double)n,
                          s->o.lambda_struct / (double)n, pr->npenalty, pr->penalty};
         double tot;
         if ((st = F(optsched_dgm_value_and_grad)(s->grad, &tot, s->wi, s->net, n, s->xr,
