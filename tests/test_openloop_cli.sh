@@ -28,12 +28,18 @@ L=$("$PY" -c "import json; print(repr(json.load(open('$tmp/s.json'))['methods'][
 if "$PY" -c "import json,sys; d=json.load(open('$tmp/e.json')); sys.exit(0 if abs(d['expected_loss']/$L - 1) < 1e-12 else 1)"; then ok "eval reproduces the loss"; else bad "eval reproduces the loss"; fi
 
 # --method all runs the closed-loop solver too: a tiny network keeps this quick
-TINY="--rounds 1 --iters 30 --batch 32 --width 8 --layers 1 --paths 50"
+TINY="--rounds 2 --iters 30 --batch 32 --width 8 --layers 1 --paths 50 --select-paths 50"
 $O solve --method all --horizon inf --n 40 --no-refine $TINY --json >"$tmp/a.json" || bad "--method all exit"
 check_json "--method all; horizon inf: not identifiable, canonical B = B_min" "$tmp/a.json" \
   "o['value_2n'] is None and not o['identifiable'] and not o['horizon_binds'] and all(b == 1 for b in o['schedule']['B'])"
 check_json "--method all: hjb entry and a side-by-side summary on the same paths" "$tmp/a.json" \
-  "'hjb' in d['methods'] and [r['method'] for r in d['summary']] == ['openloop', 'hjb'] and d['summary'][0]['paired_diff_to_openloop'] == 0 and all(r['mc_stderr'] > 0 for r in d['summary'])"
+  "'hjb' in d['methods'] and [r['method'] for r in d['summary']][8:] == ['openloop', 'hjb', 'lossfb'] and d['summary'][8]['paired_diff_to_openloop'] == 0 and all(r['mc_stderr'] > 0 for r in d['summary'])"
+check_json "--method all: the 8 tuned baselines first, none below the open-loop optimum (exact)" "$tmp/a.json" \
+  "[r['method'] for r in d['summary']][:8] == ['constant','cosine','warmup_cosine','wsd','linear','piecewise','const_cooldown','bordelon'] and all(r['expected_loss'] >= d['summary'][8]['expected_loss'] * (1 - 1e-6) for r in d['summary'][:8])"
+check_json "--method all: lossfb (observes the loss only) with its tuned gamma; only feedback rows flagged" "$tmp/a.json" \
+  "d['methods']['lossfb']['gamma'] in d['methods']['lossfb']['gamma_grid'] and d['methods']['lossfb']['tuning_seed'] != d['methods']['lossfb']['mc']['seed'] and not any(r['worse_than_openloop_2se'] for r in d['summary'] if r['expected_loss'] is not None)"
+check_json "--method all: policy selection validated every round (iterations 0, 30, 60), kept the best" "$tmp/a.json" \
+  "(lambda sel: [v['iteration'] for v in sel['validation']] == [0, 30, 60] and sel['selected_iteration'] == min(sel['validation'], key=lambda v: v['mc_mean'])['iteration'] and sel['seed'] != d['methods']['hjb']['mc']['seed'])(d['methods']['hjb']['selection'])"
 $O solve --controls lr --horizon 10 --n 40 --no-refine --json >"$tmp/l.json" || bad "lr exit"
 check_json "LR-only: one constant B, reported" "$tmp/l.json" "len(set(o['schedule']['B'])) == 1 and o['lr_batch'] == o['schedule']['B'][0] and o['controls'] == 'lr'"
 $O solve --controls batch --batch-eta 0.25 --horizon 10 --n 40 --no-refine --json >"$tmp/b.json" || bad "batch exit"

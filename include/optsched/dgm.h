@@ -267,6 +267,10 @@ int optsched_dgm_solver_save(optsched_dgm_solver *s, const char *path, optsched_
 int optsched_dgm_solver_load(optsched_dgm_solver *s, const char *path, optsched_error *err);
 /* The current parameters as doubles (out[nparams]); returns nparams (0 before solve/load). */
 size_t optsched_dgm_solver_params(const optsched_dgm_solver *s, double *out);
+/* Replaces the current parameters (in[nparams], rounded to the solver's precision), e.g. to
+ * return to an earlier network chosen by validation. The frozen policy, Adam's moments and
+ * the iteration count are left as they are. */
+int optsched_dgm_solver_set_params(optsched_dgm_solver *s, const double *in, optsched_error *err);
 
 /* ---------------------------------------------------------------------------------------
  * Merton's portfolio problem: maximise E[U(W_T)], U(w) = w^(1-gamma)/(1-gamma), over the

@@ -454,8 +454,9 @@ static int hjb_trainings(const char *name)
     return 0;
 }
 
-/* Rough wall time of one closed-loop training with a preset: the fast preset's measured
- * 350 s on an idle 2-core machine (docs/HJB.md) scaled by iterations × points × width². */
+/* Rough wall time of one closed-loop row with a preset: 350 s measured on an idle 2-core
+ * machine for 2,400 iterations of 512 points at width 64 (docs/HJB.md), scaled by
+ * iterations × points × width², plus about a minute of diagnostics and Monte Carlo. */
 static double hjb_seconds(const char *preset)
 {
     hjb_session h;
@@ -465,7 +466,7 @@ static double hjb_seconds(const char *preset)
     double s = NAN;
     if (!hjb_session_new_opts(&h, &p, preset, NULL, 42, &err))
         s = 350.0 * ((double)h.o.rounds * h.o.iters * h.o.batch * h.o.width * h.o.width) /
-            (2400.0 * 512 * 64 * 64);
+            (2400.0 * 512 * 64 * 64) + 60;
     hjb_session_free(&h);
     return s;
 }

@@ -10,14 +10,16 @@
 
 #include "optsched/openloop.h"
 
-/* The presets: "paper" is seed 000 Appendix A; "fast" is the interactive default
- * (docs/HJB.md records what it reaches and how long it takes); "quick" is a tiny
- * network for smoke runs (`optsched paper --quick`), not for results. */
+/* The presets: "paper" is seed 000 Appendix A — its network alone, no prior, box sampling,
+ * no selection; "fast", the default, starts from the exact pace value (the prior), trains a
+ * small correction for 4 rounds and keeps the round whose greedy policy validates best on
+ * held-out paths (docs/HJB.md, "Where it stands", has what each reaches); "quick" is a tiny
+ * network for smoke runs (`optsched paper --quick`). */
 static const hjb_train_opts presets[] = {
     {.preset = "paper",
      .precision = "f32",
      .init = "constant",
-     .prior = "pace",
+     .prior = "none",
      .rounds = 5,
      .iters = 4000,
      .batch = 2048,
@@ -25,6 +27,7 @@ static const hjb_train_opts presets[] = {
      .layers = 3,
      .lr = 1e-3,
      .lr_decay = 1,
+     .path_frac = 0,
      .lambda_bc = 100,
      .lambda_struct = 50,
      .warmup = 0.15,
@@ -34,12 +37,14 @@ static const hjb_train_opts presets[] = {
      .init = "constant",
      .prior = "pace",
      .rounds = 4,
-     .iters = 600,
+     .iters = 400,
      .batch = 512,
-     .width = 64,
-     .layers = 3,
-     .lr = 2e-3,
-     .lr_decay = 1,
+     .width = 32,
+     .layers = 2,
+     .lr = 5e-4,
+     .lr_decay = 0.1,
+     .path_frac = 0.5,
+     .select_paths = 1000,
      .lambda_bc = 100,
      .lambda_struct = 50,
      .warmup = 0.15,
@@ -55,6 +60,7 @@ static const hjb_train_opts presets[] = {
      .layers = 1,
      .lr = 2e-3,
      .lr_decay = 1,
+     .path_frac = 0,
      .lambda_bc = 100,
      .lambda_struct = 50,
      .warmup = 0.15,
@@ -86,6 +92,8 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     t[n++] = (cli_arg){"--width", CLI_INT, &c->width, "[1,4096]", "units per layer", 0};
     t[n++] = (cli_arg){"--layers", CLI_INT, &c->layers, "[1,16]", "gated layers", 0};
     t[n++] = (cli_arg){"--lr", CLI_DOUBLE, &c->lr, "(0,1]", "Adam learning rate", 0};
+    t[n++] = (cli_arg){"--select-paths", CLI_INT, &c->select_paths, "[0,1000000]",
+                       "validate each round's policy on N paths of a held-out seed; keep the best (0: off)", 0};
     t[n++] = (cli_arg){"--path-frac", CLI_DOUBLE, &c->path_frac, "[0,1]",
                        "share of collocation points near the pace policy's paths", 0};
     t[n++] = (cli_arg){"--lr-decay", CLI_DOUBLE, &c->lr_decay, "(0,1]",
@@ -133,6 +141,8 @@ static int seen(const cli_arg *t, int n, const char *name)
 
 static int build(hjb_session *h, optsched_error *err)
 {
+    h->best = -1;
+    h->selected_iter = -1;
     int st = optsched_model_alloc(&h->m, &h->params, err);
     if (st) return st;
     optsched_hjb_sampling samp;
@@ -209,6 +219,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (seen(t, n, "--lr")) h->o.lr = c->lr;
     if (seen(t, n, "--lr-decay")) h->o.lr_decay = c->lr_decay;
     if (seen(t, n, "--path-frac")) h->o.path_frac = c->path_frac;
+    if (seen(t, n, "--select-paths")) h->o.select_paths = c->select_paths;
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
@@ -242,6 +253,8 @@ int hjb_session_new_opts(hjb_session *h, const optsched_model_params *p, const c
 
 void hjb_session_free(hjb_session *h)
 {
+    free(h->val);
+    free(h->best_params);
     optsched_dgm_solver_destroy(h->solver);
     optsched_hjb_problem_free(h->hp);
     optsched_schedule_clear(&h->initial);
@@ -264,6 +277,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "lr", o->lr);
     cJSON_AddNumberToObject(t, "lr_decay", o->lr_decay);
     cJSON_AddNumberToObject(t, "path_frac", o->path_frac);
+    cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
     cJSON_AddNumberToObject(t, "lambda_bc", o->lambda_bc);
     cJSON_AddNumberToObject(t, "lambda_struct", o->lambda_struct);
     cJSON_AddNumberToObject(t, "warmup", o->warmup);
@@ -288,6 +302,18 @@ cJSON *hjb_session_json(const hjb_session *h)
     cJSON_AddNumberToObject(s, "loss_bc", st.loss_bc);
     cJSON_AddNumberToObject(s, "loss_struct", st.loss_struct);
     cJSON_AddNumberToObject(s, "seconds", st.seconds);
+    if (h->nval) {
+        cJSON *va = cJSON_AddArrayToObject(s, "validation");
+        for (int i = 0; i < h->nval; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "iteration", (double)h->val[i].iter);
+            cJSON_AddNumberToObject(o, "mc_mean", h->val[i].mean);
+            cJSON_AddNumberToObject(o, "mc_stderr", h->val[i].se);
+            cJSON_AddItemToArray(va, o);
+        }
+        cJSON_AddNumberToObject(s, "selected_iteration",
+                                (double)(h->selected_iter >= 0 ? h->selected_iter : st.iter));
+    }
     if (h->weights[0]) cJSON_AddStringToObject(doc, "weights", h->weights);
     return doc;
 }
@@ -328,6 +354,74 @@ static int write_sidecar(const hjb_session *h, optsched_error *err)
     return OPTSCHED_OK;
 }
 
+/* The best network so far, beside the weights: WEIGHTS.best holds its parameters (raw
+ * doubles after a small header), so a resumed run selects as an uninterrupted one would. */
+static int write_best(const hjb_session *h, size_t np, optsched_error *err)
+{
+    char path[1100], tmp[1200];
+    snprintf(path, sizeof path, "%s.best", h->weights);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    uint64_t n = np;
+    int ok = f && fwrite("OSBEST1", 8, 1, f) == 1 && fwrite(&n, sizeof n, 1, f) == 1 &&
+             fwrite(h->best_params, sizeof(double), np, f) == np;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return optsched_error_set(err, OPTSCHED_EIO, "cannot write '%s' (%s)", path, strerror(errno));
+    }
+    return OPTSCHED_OK;
+}
+
+static int read_best(hjb_session *h, optsched_error *err)
+{
+    size_t np = optsched_dgm_solver_params(h->solver, NULL);
+    char path[1100], magic[8];
+    snprintf(path, sizeof path, "%s.best", h->weights);
+    FILE *f = fopen(path, "rb");
+    uint64_t n = 0;
+    h->best_params = malloc(np * sizeof *h->best_params);
+    int ok = f && h->best_params && fread(magic, 8, 1, f) == 1 && !memcmp(magic, "OSBEST1", 8) &&
+             fread(&n, sizeof n, 1, f) == 1 && n == np &&
+             fread(h->best_params, sizeof(double), np, f) == np;
+    if (f) fclose(f);
+    return ok ? OPTSCHED_OK
+              : optsched_error_set(err, OPTSCHED_EIO, "--weights: cannot read '%s'", path);
+}
+
+/* Monte Carlo of the current network's greedy policy on paths of a seed that neither
+ * training nor any report uses; keeps the parameters when it is the best so far. */
+static int validate(hjb_session *h, int64_t iter, optsched_error *err)
+{
+    optsched_mc_options o = h->mc;
+    o.paths = h->o.select_paths;
+    o.seed = h->o.seed + 104729;
+    o.record = 0;
+    optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
+    optsched_mc_result res;
+    int st = optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, &res, err);
+    optsched_hjb_policy_clear(&pol);
+    if (st) return st;
+    hjb_validation *v = realloc(h->val, (size_t)(h->nval + 1) * sizeof *v);
+    if (!v) {
+        optsched_mc_result_free(&res);
+        return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+    }
+    h->val = v;
+    h->val[h->nval] = (hjb_validation){iter, res.mean, res.se};
+    optsched_mc_result_free(&res);
+    if (h->best < 0 || h->val[h->nval].mean < h->val[h->best].mean) {
+        h->best = h->nval;
+        size_t np = optsched_dgm_solver_params(h->solver, NULL);
+        if (!h->best_params && !(h->best_params = malloc(np * sizeof *h->best_params)))
+            return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+        optsched_dgm_solver_params(h->solver, h->best_params);
+        if (h->weights[0] && (st = write_best(h, np, err))) return st;
+    }
+    h->nval++;
+    return h->weights[0] ? write_sidecar(h, err) : OPTSCHED_OK;
+}
+
 int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *err)
 {
     optsched_dgm_solver *s = h->solver;
@@ -347,10 +441,21 @@ int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *e
     optsched_dgm_stats ds;
     optsched_dgm_solver_get_stats(s, &ds);
     long start = (long)ds.iter;
+    const int select = h->o.select_paths > 0;
     while (!st) {
         optsched_dgm_solver_get_stats(s, &ds);
+        /* at every round boundary (the start included), validate the greedy policy once */
+        if (select && ds.iter % h->o.iters == 0 &&
+            (h->nval == 0 || h->val[h->nval - 1].iter < ds.iter)) {
+            if ((st = optsched_dgm_solver_eval(s, 0, NULL, NULL, err))) break; /* the network */
+            if ((st = validate(h, ds.iter, err))) break;
+        }
         if (ds.finished || ds.iter >= total) break;
         long next = (long)ds.iter + slice < total ? (long)ds.iter + slice : total;
+        if (select) { /* stop at the next round boundary */
+            long bound = ((long)ds.iter / h->o.iters + 1) * h->o.iters;
+            if (next > bound) next = bound;
+        }
         if ((st = optsched_dgm_solver_set_int(s, "stop_at", next, err))) break;
         st = optsched_dgm_solver_solve(s, err);
         if (!st && progress) {
@@ -363,6 +468,11 @@ int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *e
         }
     }
     if (progress) fputc('\n', stderr);
+    if (!st && select && h->best >= 0 && h->best != h->nval - 1) {
+        /* the last round's policy validated worse than an earlier one: keep that one */
+        st = optsched_dgm_solver_set_params(s, h->best_params, err);
+        h->selected_iter = h->val[h->best].iter;
+    }
     if (!st) st = optsched_dgm_solver_set_int(s, "stop_at", 0, err);
     if (!st && h->weights[0]) st = optsched_dgm_solver_save(s, h->weights, err);
     if (!st && h->weights[0]) st = write_sidecar(h, err);
@@ -445,16 +555,39 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->lr = num(t, "lr", 1e-3);
     o->lr_decay = num(t, "lr_decay", 1);
     o->path_frac = num(t, "path_frac", 0);
+    o->select_paths = (int)num(t, "select_paths", 0);
     o->lambda_bc = num(t, "lambda_bc", 100);
     o->lambda_struct = num(t, "lambda_struct", 50);
     o->warmup = num(t, "warmup", 0.15);
     o->fixed_point = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fixed_point"));
     o->seed = (uint64_t)num(t, "seed", 42);
+    /* the validations of a run with policy selection, to resume it as it would have gone on */
+    const cJSON *stats = cJSON_GetObjectItemCaseSensitive(doc, "stats");
+    const cJSON *va = cJSON_GetObjectItemCaseSensitive(stats, "validation");
+    int nv = cJSON_IsArray(va) ? cJSON_GetArraySize(va) : 0;
+    hjb_validation *val = nv ? malloc((size_t)nv * sizeof *val) : NULL;
+    if (nv && !val) nv = 0;
+    for (int i = 0; i < nv; i++) {
+        const cJSON *e = cJSON_GetArrayItem(va, i);
+        val[i] = (hjb_validation){(int64_t)num(e, "iteration", 0), num(e, "mc_mean", NAN),
+                                  num(e, "mc_stderr", NAN)};
+    }
+    const double selected = num(stats, "selected_iteration", -1);
     cJSON_Delete(doc);
     optsched_mc_options_default(&h->mc);
     h->mc.seed = o->seed;
     int st = build(h, err);
     if (!st) st = optsched_dgm_solver_load(h->solver, weights, err);
+    h->val = val;
+    h->nval = nv;
+    for (int i = 0; i < nv; i++)
+        if (h->best < 0 || val[i].mean < val[h->best].mean) h->best = i;
+    if (!st && h->best >= 0) st = read_best(h, err);
+    if (!st && nv) {
+        optsched_dgm_stats ds;
+        optsched_dgm_solver_get_stats(h->solver, &ds);
+        if (selected >= 0 && selected < (double)ds.iter) h->selected_iter = (int64_t)selected;
+    }
     return st;
 }
 
@@ -544,6 +677,20 @@ cJSON *hjb_report_json(const hjb_session *h, const hjb_report *r, int with_train
     cJSON_AddNumberToObject(d, "boundary_mse_budget", r->d.boundary_mse_budget);
     cJSON_AddNumberToObject(d, "dp_gap", r->dp_gap);
     if (with_train) cJSON_AddItemToObject(doc, "train", train_json(&h->o));
+    if (h->nval) { /* policy selection: each validation and the network kept */
+        cJSON *sel = cJSON_AddObjectToObject(doc, "selection");
+        cJSON_AddNumberToObject(sel, "paths", h->o.select_paths);
+        cJSON_AddNumberToObject(sel, "seed", (double)(h->o.seed + 104729));
+        cJSON *va = cJSON_AddArrayToObject(sel, "validation");
+        for (int i = 0; i < h->nval; i++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "iteration", (double)h->val[i].iter);
+            cJSON_AddNumberToObject(o, "mc_mean", h->val[i].mean);
+            cJSON_AddNumberToObject(o, "mc_stderr", h->val[i].se);
+            cJSON_AddItemToArray(va, o);
+        }
+        cJSON_AddNumberToObject(sel, "selected_iteration", (double)h->val[h->best].iter);
+    }
     cJSON_AddItemToObject(doc, "model", cli_json_model(h->m));
     return doc;
 }
@@ -562,6 +709,13 @@ void hjb_report_print(const hjb_session *h, const hjb_report *r, FILE *f)
             r->d.boundary_mse_budget);
     fprintf(f, "mean B(t) monotone   %s (%.1f%% of steps non-decreasing)\n",
             r->b_monotone ? "yes" : "no", 100 * r->b_increase_frac);
+    if (h->nval) {
+        fprintf(f, "selection            greedy policy validated on %d held-out paths at iterations",
+                h->o.select_paths);
+        for (int i = 0; i < h->nval; i++)
+            fprintf(f, " %lld (%.5g)", (long long)h->val[i].iter, h->val[i].mean);
+        fprintf(f, "; kept %lld\n", (long long)h->val[h->best].iter);
+    }
 }
 
 int hjb_report_plot(out_dir *o, const char *name, const hjb_session *h, const hjb_report *r,

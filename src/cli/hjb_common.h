@@ -17,11 +17,11 @@ typedef struct {
     const char *precision;
     const char *init; /* round-0 policy: "constant" (default) or "openloop" */
     const char *prior; /* "pace" (default) or "none" */
-    int rounds, iters, batch, width, layers, fixed_point;
+    int rounds, iters, batch, width, layers, fixed_point, select_paths;
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, warmup;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 17
+#define HJB_TRAIN_FLAGS 18
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -29,9 +29,16 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *table);
 typedef struct {
     char preset[16], precision[8], init[16], prior[16];
     int rounds, iters, batch, width, layers, fixed_point;
+    int select_paths; /* > 0: validate every round's greedy policy on this many paths */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, warmup;
     uint64_t seed;
 } hjb_train_opts;
+
+/* One validation of a network's greedy policy during training (select_paths > 0). */
+typedef struct {
+    int64_t iter;
+    double mean, se;
+} hjb_validation;
 
 typedef struct {
     optsched_model_params params;
@@ -43,6 +50,11 @@ typedef struct {
     char weights[1024];
     optsched_mc_options mc;
     optsched_schedule initial; /* the round-0 open-loop schedule with init = openloop */
+    /* policy selection: the validations so far (the best one's parameters kept) */
+    hjb_validation *val;
+    int nval, best;           /* best: index into val, -1 before any */
+    double *best_params;
+    int64_t selected_iter;    /* the iteration whose network was kept at the end, -1: last */
 } hjb_session;
 
 /* A new session from flags: the preset, then the flags given explicitly. */

@@ -291,3 +291,18 @@ size_t optsched_dgm_solver_params(const optsched_dgm_solver *s, double *out)
             out[i] = v.real_size == 4 ? (double)((float *)v.params)[i] : ((double *)v.params)[i];
     return v.nparams;
 }
+
+int optsched_dgm_solver_set_params(optsched_dgm_solver *s, const double *in, optsched_error *err)
+{
+    int st = ensure(s, err);
+    if (st) return st;
+    dgm_state_view v;
+    s->be->view(s->st, &v);
+    for (size_t i = 0; i < v.nparams; i++) {
+        if (v.real_size == 4)
+            ((float *)v.params)[i] = (float)in[i];
+        else
+            ((double *)v.params)[i] = in[i];
+    }
+    return OPTSCHED_OK;
+}
