@@ -456,7 +456,8 @@ static int hjb_trainings(const char *name)
 
 /* Rough wall time of one closed-loop row with a preset: 350 s measured on an idle 2-core
  * machine for 2,400 iterations of 512 points at width 64 (docs/HJB.md), scaled by
- * iterations × points × width², plus about a minute of diagnostics and Monte Carlo. */
+ * iterations × points × width², plus about a minute of diagnostics and Monte Carlo and
+ * ~30 s per 1,000 validation paths of each round (measured with the fast preset). */
 static double hjb_seconds(const char *preset)
 {
     hjb_session h;
@@ -466,7 +467,8 @@ static double hjb_seconds(const char *preset)
     double s = NAN;
     if (!hjb_session_new_opts(&h, &p, preset, NULL, 42, &err))
         s = 350.0 * ((double)h.o.rounds * h.o.iters * h.o.batch * h.o.width * h.o.width) /
-            (2400.0 * 512 * 64 * 64) + 60;
+            (2400.0 * 512 * 64 * 64) +
+            60 + 0.03 * h.o.select_paths * (h.o.rounds + 1);
     hjb_session_free(&h);
     return s;
 }
@@ -592,8 +594,8 @@ int cmd_paper(int argc, char **argv)
                 n_hjb += hjb_trainings(paper_items[i].name);
         fprintf(stderr,
                 "optsched paper %s: full run, %d closed-loop trainings with the %s preset, rough "
-                "estimate %.1f h on 2 idle cores plus the open-loop work%s\n",
-                name, n_hjb, hjb_preset, n_hjb * hjb_seconds(hjb_preset) / 3600,
+                "estimate %.0f min on 2 idle cores plus the open-loop work%s\n",
+                name, n_hjb, hjb_preset, n_hjb * hjb_seconds(hjb_preset) / 60,
                 state_dir ? "; networks kept in --state (resumable)"
                           : " (not resumable without --state DIR)");
     }
