@@ -70,7 +70,7 @@ $(BUILD)/bench/%: bench/%.c $(LIBA)
 # The main job: every baseline family tuned and compared on the canonical default.
 run: deps
 	@$(MAKE) --no-print-directory $(EXE)
-	$(EXE) compare --out out
+	$(EXE) solve --method all --out out
 
 check: deps
 	@$(MAKE) --no-print-directory all
