@@ -149,6 +149,25 @@ static void check_paths_agree(void)
     for (size_t i = 0; i < (size_t)301 * 500; i++)
         same &= (isnan(r1.B_trace[i]) && isnan(r2.B_trace[i])) || r1.B_trace[i] == r2.B_trace[i];
     CHECK(same, "recorded controls differ");
+    /* the loss and compute traces: the same in both drivers (loss bit for bit; compute is
+     * C − r in one and a running sum in the other, 1e-12), ending at each path's final loss */
+    int same_loss = 1, close_compute = 1, ends = 1;
+    for (size_t i = 0; i < (size_t)301 * 500; i++) {
+        same_loss &= (isnan(r1.loss_trace[i]) && isnan(r2.loss_trace[i])) ||
+                     r1.loss_trace[i] == r2.loss_trace[i];
+        close_compute &= (isnan(r1.compute_trace[i]) && isnan(r2.compute_trace[i])) ||
+                         fabs(r1.compute_trace[i] - r2.compute_trace[i]) <= 1e-12 * 20;
+    }
+    for (int p = 0; p < 301; p++) {
+        int last = -1;
+        for (int n = 0; n < 500; n++)
+            if (!isnan(r1.loss_trace[(size_t)n * 301 + p])) last = n;
+        ends &= last >= 0 && r1.loss_trace[(size_t)last * 301 + p] == r1.loss[p] &&
+                r1.compute_trace[(size_t)last * 301 + p] == r1.compute[p];
+    }
+    CHECK(same_loss, "recorded losses differ between the drivers");
+    CHECK(close_compute, "recorded compute differs between the drivers");
+    CHECK(ends, "a loss trace does not end at the path's final loss and compute");
     optsched_mc_result_free(&r1);
     optsched_mc_result_free(&r2);
     optsched_schedule_clear(&s);
