@@ -150,16 +150,17 @@ static void row_head(prow *r, const char *method, const char *note, const psetti
 
 /* The closed-loop network of a setting under --state DIR: a name that fixes everything
  * training depends on, so a later run (or table) finds it and resumes or reuses it. */
-static void state_path(char *buf, size_t n, const pcfg *cfg, const psetting *ps, const hjb_train_opts *o)
+static int state_path(char *buf, size_t n, const pcfg *cfg, const psetting *ps, const hjb_train_opts *o)
 {
     char T[32];
     if (isfinite(ps->horizon))
         snprintf(T, sizeof T, "%g", ps->horizon);
     else
         snprintf(T, sizeof T, "inf");
-    snprintf(buf, n, "%s/hjb_K%d_a%g_C%g_T%s_P%g_%s_ls%g_r%d_s%llu.w", cfg->state_dir, ps->K,
-             ps->alpha, ps->budget, T, ps->P, o->preset, o->lambda_struct, o->rounds,
-             (unsigned long long)o->seed);
+    int len = snprintf(buf, n, "%s/hjb_K%d_a%g_C%g_T%s_P%g_%s_ls%g_r%d_s%llu.w", cfg->state_dir,
+                       ps->K, ps->alpha, ps->budget, T, ps->P, o->preset, o->lambda_struct,
+                       o->rounds, (unsigned long long)o->seed);
+    return len < 0 || (size_t)len >= n; /* 1: too long */
 }
 
 static int run_hjb_row(prow *r, const optsched_model_params *p, const psetting *ps,
@@ -173,9 +174,12 @@ static int run_hjb_row(prow *r, const optsched_model_params *p, const psetting *
     }
     if (isfinite(ps->lambda_struct)) h.o.lambda_struct = ps->lambda_struct;
     if (ps->rounds > 0) h.o.rounds = ps->rounds;
-    char path[1200] = "";
+    char path[sizeof h.weights] = "";
     if (cfg->state_dir) {
-        state_path(path, sizeof path, cfg, ps, &h.o);
+        if (state_path(path, sizeof path, cfg, ps, &h.o)) {
+            hjb_session_free(&h);
+            return optsched_error_set(err, OPTSCHED_EINVAL, "--state: directory name too long");
+        }
         hjb_train_opts o = h.o;
         hjb_session_free(&h);
         if (access(path, F_OK) == 0) { /* resume, or reuse a finished network */
@@ -183,7 +187,7 @@ static int run_hjb_row(prow *r, const optsched_model_params *p, const psetting *
             st = hjb_session_load(&h, path, err);
         } else {
             st = hjb_session_new_opts(&h, p, o.preset, &o, cfg->mco.seed, err);
-            if (!st) snprintf(h.weights, sizeof h.weights, "%s", path);
+            if (!st) memcpy(h.weights, path, sizeof h.weights);
         }
     } else if (isfinite(ps->lambda_struct) || ps->rounds > 0) {
         hjb_train_opts o = h.o; /* rebuild the solver with the overrides */
