@@ -10,7 +10,7 @@
 
 #include "optsched/error.h"
 
-#define OUT_MAX_FILES 32
+#define OUT_MAX_FILES 64
 
 typedef struct {
     char dir[1024];
