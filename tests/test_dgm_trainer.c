@@ -1,5 +1,6 @@
 /* DGM solver: checkpoint / resume gives bit-identical final weights, results do not depend on
- * the thread count, checkpoints are verified on load, options are checked by name. */
+ * the thread count, checkpoints are verified on load, options are checked by name; the value
+ * data term and the prior (a toy problem). */
 #include "check.h"
 #include "optsched/dgm.h"
 
@@ -75,8 +76,93 @@ static void resume_case(const char *prec, const char *dir)
     free(pa); free(pb); free(pc);
 }
 
+/* A toy problem for the value-data term and the prior: no PDE (zero residual), no boundary
+ * weight, only data y = 0.3 + 0.2 x0 on [0, 1]^2; optionally a prior V0 = x0^2. Training must
+ * fit V = V0 + N to the data (to 0.02 at test points), and with the prior the untrained network
+ * must report the prior's jets exactly. */
+static int toy_points(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        x[2 * i] = optsched_dgm_rng_uniform(rng, i, 0);
+        x[2 * i + 1] = optsched_dgm_rng_uniform(rng, i, 1);
+    }
+    return 0;
+}
+static int toy_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x, double *t)
+{
+    for (size_t i = 0; i < n; i++) t[i] = 0;
+    return toy_points(ctx, rng, n, x);
+}
+static int toy_improve(void *ctx, size_t n, const double *x, const double *jets, double *u)
+{
+    (void)ctx; (void)x; (void)jets;
+    for (size_t i = 0; i < n; i++) u[i] = 0;
+    return 0;
+}
+static int toy_residual(void *ctx, size_t n, const double *x, const double *u, double *r0, double *coef)
+{
+    (void)ctx; (void)x; (void)u;
+    for (size_t i = 0; i < n; i++) {
+        r0[i] = 0;
+        for (int c = 0; c < 4; c++) coef[4 * i + c] = 0;
+    }
+    return 0;
+}
+static int toy_data(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x, double *t, size_t *got)
+{
+    toy_points(ctx, rng, n, x);
+    for (size_t i = 0; i < n; i++) t[i] = 0.3 + 0.2 * x[2 * i];
+    *got = n;
+    return 0;
+}
+static int toy_prior(void *ctx, size_t n, const double *x, double *jets)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        double *J = jets + 4 * i;
+        J[0] = x[2 * i] * x[2 * i];
+        J[1] = 2 * x[2 * i];
+        J[2] = 0;
+        J[3] = 2; /* second derivative in x0 */
+    }
+    return 0;
+}
+
+static void data_case(int with_prior)
+{
+    static const int second[1] = {0};
+    optsched_dgm_problem tp = {.name = "toy", .dim = 2, .nsecond = 1, .second = second, .ncontrols = 1,
+                               .sample_interior = toy_points, .sample_boundary = toy_boundary,
+                               .improve = toy_improve, .residual = toy_residual,
+                               .sample_data = toy_data, .prior = with_prior ? toy_prior : NULL};
+    optsched_error err;
+    optsched_dgm_solver *s = optsched_dgm_solver_create(&tp, &err);
+    const char *o[][2] = {{"precision", "f64"}, {"width", "16"}, {"layers", "1"}, {"rounds", "1"},
+                          {"iters", "600"}, {"warmup", "0"}, {"batch", "64"}, {"lambda_bc", "0"},
+                          {"lambda_struct", "0"}, {"lambda_data", "1"}, {"lr", "5e-3"}, {"seed", "3"}};
+    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
+        CHECK_OK(optsched_dgm_solver_set(s, o[i][0], o[i][1], &err), err);
+    double x[2 * 5] = {0.1, 0.2, 0.5, 0.5, 0.9, 0.1, 0.3, 0.8, 0.7, 0.6}, jets[4 * 5];
+    if (with_prior) {
+        CHECK_OK(optsched_dgm_solver_eval(s, 5, x, jets, &err), err);
+        int exact = 1;
+        for (int i = 0; i < 5; i++)
+            exact &= jets[4 * i] == x[2 * i] * x[2 * i] && jets[4 * i + 1] == 2 * x[2 * i] &&
+                     jets[4 * i + 2] == 0 && jets[4 * i + 3] == 2;
+        CHECK(exact, "untrained network with a prior: jets are not the prior's");
+    }
+    CHECK_OK(optsched_dgm_solver_solve(s, &err), err);
+    CHECK_OK(optsched_dgm_solver_eval(s, 5, x, jets, &err), err);
+    for (int i = 0; i < 5; i++)
+        CHECK_ABS(jets[4 * i], 0.3 + 0.2 * x[2 * i], 0.02, with_prior ? "data fit (prior)" : "data fit");
+    optsched_dgm_solver_destroy(s);
+}
+
 int main(void)
 {
+    data_case(0);
+    data_case(1);
     optsched_error err;
     optsched_dgm_merton_default(&M);
     CHECK_OK(optsched_dgm_merton_problem(&P, &M, &err), err);

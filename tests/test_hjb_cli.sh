@@ -35,6 +35,23 @@ kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 $O hjb train --weights "$tmp/b" --resume >/dev/null || bad "resume exit"
 cmp -s "$tmp/a" "$tmp/b" && ok "killed + resumed weights identical to an uninterrupted run" || bad "resumed weights differ"
 
+# the same with Monte Carlo value data from the validation paths, killed in the second round
+MCV="$SMALL --select-paths 100 --mc-values --lambda-data 5"
+$O hjb train $MCV --weights "$tmp/v1" --json >"$tmp/v1.json" || bad "train --mc-values exit"
+check_json "--mc-values: recorded, validated at each round boundary" "$tmp/v1.json" \
+  "d['train']['mc_values'] and [v['iteration'] for v in d['stats']['validation']] == [0, 150, 300]"
+[ -s "$tmp/v1.values" ] && ok "--mc-values: the value data are kept beside the weights" || bad "no .values file"
+$O hjb train $MCV --weights "$tmp/v2" --checkpoint-every 10 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do
+  nv=$(grep -c '"iteration"' "$tmp/v2.json" 2>/dev/null)
+  [ "${nv:-0}" -ge 2 ] && [ -s "$tmp/v2" ] && break; sleep 0.05
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+check_json "--mc-values: killed before the end" "$tmp/v2.json" "not d['stats']['finished'] and len(d['stats']['validation']) == 2"
+$O hjb train --weights "$tmp/v2" --resume >/dev/null || bad "resume --mc-values exit"
+cmp -s "$tmp/v1" "$tmp/v2" && ok "--mc-values: killed in round 2 + resumed = uninterrupted" || bad "--mc-values: resumed weights differ"
+
 expect2() { local pat=$1; shift; "$O" "$@" >/dev/null 2>"$tmp/err"; local rc=$?
   if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$pat" "$tmp/err"; then ok "exit 2: $*"; else bad "expected exit 2 with '$pat': $* -> rc $rc: $(cat "$tmp/err")"; fi; }
 expect2 "--weights: required" hjb train --modes 2

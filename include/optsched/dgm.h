@@ -211,6 +211,13 @@ typedef struct optsched_dgm_problem {
      * network's output layer starts at zero, so training starts from V = V0: a prior that
      * is the exact value of a feasible policy makes the first improvement exact. NULL: V = N_theta. */
     int (*prior)(void *ctx, size_t n, const double *x, double *jets);
+
+    /* Optional value data: up to n points x[n][dim] with values V should take there
+     * (*got of them; 0 when there is none yet), fitted after each round's warm-up with
+     * weight lambda_data · mean (V − target)². For Monte Carlo targets of the frozen policy's
+     * cost-to-go, say, which are unbiased but noisy. NULL: none. */
+    int (*sample_data)(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x,
+                       double *target, size_t *got);
 } optsched_dgm_problem;
 
 /* ---------------------------------------------------------------------------------------
@@ -226,6 +233,7 @@ typedef struct optsched_dgm_problem {
  *   batch: int (interior points per iteration), 2048
  *   batch_bc: int (boundary points per iteration), 0 = same as batch
  *   lambda_bc: double, 100        lambda_struct: double, 50
+ *   lambda_data: double, 1 (the weight of the plug-in's value data, if it has any)
  *   seed: int, 42                 chunk: int (points per chunk), 32
  *   checkpoint: string (path, "" = none)   checkpoint_every: int (iterations, 0 = never)
  *   stop_at: int (stop after this many iterations in total, leaving a resumable state;

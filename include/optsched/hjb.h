@@ -70,6 +70,12 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
                                                   optsched_dgm_problem *prob, optsched_error *err);
 void optsched_hjb_problem_free(optsched_hjb_problem *p);
 
+/* Value data for the network (dgm.h sample_data): n states as network inputs x[n][K+2] and a
+ * sample y[n] of the final loss of a run continued from each under the policy being
+ * evaluated — unbiased, noisy targets of its value. Copied; n = 0 removes them. */
+int optsched_hjb_problem_set_anchors(optsched_hjb_problem *p, size_t n, const double *x,
+                                     const double *y, optsched_error *err);
+
 /* The model the problem was built for. */
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p);
 

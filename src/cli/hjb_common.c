@@ -30,6 +30,7 @@ static const hjb_train_opts presets[] = {
      .path_frac = 0,
      .lambda_bc = 100,
      .lambda_struct = 50,
+     .lambda_data = 1,
      .warmup = 0.15,
      .seed = 42},
     {.preset = "fast",
@@ -47,6 +48,7 @@ static const hjb_train_opts presets[] = {
      .select_paths = 1000,
      .lambda_bc = 100,
      .lambda_struct = 50,
+     .lambda_data = 1,
      .warmup = 0.15,
      .seed = 42},
     {.preset = "quick",
@@ -63,6 +65,7 @@ static const hjb_train_opts presets[] = {
      .path_frac = 0,
      .lambda_bc = 100,
      .lambda_struct = 50,
+     .lambda_data = 1,
      .warmup = 0.15,
      .seed = 42},
 };
@@ -94,6 +97,10 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     t[n++] = (cli_arg){"--lr", CLI_DOUBLE, &c->lr, "(0,1]", "Adam learning rate", 0};
     t[n++] = (cli_arg){"--select-paths", CLI_INT, &c->select_paths, "[0,1000000]",
                        "validate each round's policy on N paths of a held-out seed; keep the best (0: off)", 0};
+    t[n++] = (cli_arg){"--mc-values", CLI_FLAG, &c->mc_values, NULL,
+                       "fit V also to the validation paths' final losses (needs --select-paths)", 0};
+    t[n++] = (cli_arg){"--lambda-data", CLI_DOUBLE, &c->lambda_data, "[0,inf)",
+                       "weight of those Monte Carlo values (1)", 0};
     t[n++] = (cli_arg){"--path-frac", CLI_DOUBLE, &c->path_frac, "[0,1]",
                        "share of collocation points near the pace policy's paths", 0};
     t[n++] = (cli_arg){"--lr-decay", CLI_DOUBLE, &c->lr_decay, "(0,1]",
@@ -189,6 +196,7 @@ static int build(hjb_session *h, optsched_error *err)
         return st;
     if ((st = optsched_dgm_solver_set_double(s, "lambda_bc", o->lambda_bc, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "lambda_struct", o->lambda_struct, err))) return st;
+    if ((st = optsched_dgm_solver_set_double(s, "lambda_data", o->lambda_data, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "warmup", o->warmup, err))) return st;
     return OPTSCHED_OK;
 }
@@ -220,6 +228,11 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (seen(t, n, "--lr-decay")) h->o.lr_decay = c->lr_decay;
     if (seen(t, n, "--path-frac")) h->o.path_frac = c->path_frac;
     if (seen(t, n, "--select-paths")) h->o.select_paths = c->select_paths;
+    if (c->mc_values) h->o.mc_values = 1;
+    if (seen(t, n, "--lambda-data")) h->o.lambda_data = c->lambda_data;
+    if (h->o.mc_values && h->o.select_paths <= 0)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--mc-values: needs validation paths, --select-paths in [1, 1000000]");
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
@@ -278,6 +291,8 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "lr_decay", o->lr_decay);
     cJSON_AddNumberToObject(t, "path_frac", o->path_frac);
     cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
+    cJSON_AddBoolToObject(t, "mc_values", o->mc_values);
+    cJSON_AddNumberToObject(t, "lambda_data", o->lambda_data);
     cJSON_AddNumberToObject(t, "lambda_bc", o->lambda_bc);
     cJSON_AddNumberToObject(t, "lambda_struct", o->lambda_struct);
     cJSON_AddNumberToObject(t, "warmup", o->warmup);
@@ -389,6 +404,115 @@ static int read_best(hjb_session *h, optsched_error *err)
               : optsched_error_set(err, OPTSCHED_EIO, "--weights: cannot read '%s'", path);
 }
 
+/* Value data from the validation paths (mc_values): the states of every path at every
+ * RECORD_EVERY-th step, each with the final loss its path reached — an unbiased sample of the
+ * validated policy's value there, which is the policy the next round evaluates. */
+#define RECORD_EVERY 10
+typedef struct {
+    optsched_hjb_policy *pol;
+    const hjb_session *h;
+    double dt;
+    size_t n, cap;
+    double *x;  /* [n][K + 2] network inputs */
+    int *step;  /* [n] */
+} recorder;
+
+static int record_policy(void *ctx, int n, const double *a, const double *r, double t, double *eta,
+                         double *B)
+{
+    recorder *c = ctx;
+    const int K = c->h->m->K, d = K + 2, step = (int)lround(t / c->dt);
+    if (step % RECORD_EVERY == 0) {
+        if (c->n + (size_t)n > c->cap) {
+            size_t cap = (c->cap + (size_t)n) * 2;
+            double *x = realloc(c->x, cap * (size_t)d * sizeof *x);
+            int *s = x ? realloc(c->step, cap * sizeof *s) : NULL;
+            if (x) c->x = x;
+            if (!s) return OPTSCHED_ENOMEM;
+            c->step = s;
+            c->cap = cap;
+        }
+        for (int i = 0; i < n; i++) {
+            optsched_hjb_input(c->h->hp, a + (size_t)i * K, r[i], t, c->x + (c->n + (size_t)i) * d);
+            c->step[c->n + (size_t)i] = step;
+        }
+        c->n += (size_t)n;
+    }
+    return optsched_hjb_policy_fn(c->pol, n, a, r, t, eta, B);
+}
+
+/* The recorded states of one step belong, in order, to the paths still running then (the
+ * Monte Carlo keeps live paths in path order): those whose run ended after that step began. */
+static int anchors_from(hjb_session *h, const recorder *rc, const optsched_mc_result *res,
+                        optsched_error *err)
+{
+    const size_t d = (size_t)h->m->K + 2;
+    double *y = malloc((rc->n ? rc->n : 1) * sizeof *y);
+    char *keep = malloc(rc->n ? rc->n : 1);
+    if (!y || !keep) {
+        free(y);
+        free(keep);
+        return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (value data)");
+    }
+    size_t i = 0, w = 0;
+    while (i < rc->n) {
+        size_t j = i;
+        while (j < rc->n && rc->step[j] == rc->step[i]) j++;
+        const double t0 = rc->step[i] * res->dt;
+        size_t live = 0;
+        for (int p = 0; p < res->paths; p++) live += res->t_end[p] > t0 + 1e-9 * res->dt;
+        int ok = live == j - i; /* otherwise the step is left out */
+        for (int p = 0, k = 0; ok && p < res->paths; p++)
+            if (res->t_end[p] > t0 + 1e-9 * res->dt) y[i + (size_t)k++] = res->loss[p];
+        for (size_t q = i; q < j; q++) keep[q] = (char)ok;
+        i = j;
+    }
+    for (size_t q = 0; q < rc->n; q++)
+        if (keep[q]) {
+            memmove(rc->x + w * d, rc->x + q * d, d * sizeof *rc->x);
+            y[w++] = y[q];
+        }
+    int st = optsched_hjb_problem_set_anchors(h->hp, w, rc->x, y, err);
+    if (!st && h->weights[0]) { /* beside the weights, for a resumed run */
+        char path[1100], tmp[1200];
+        snprintf(path, sizeof path, "%s.values", h->weights);
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+        FILE *f = fopen(tmp, "wb");
+        uint64_t n64 = w;
+        int ok = f && fwrite("OSVALS1", 8, 1, f) == 1 && fwrite(&n64, sizeof n64, 1, f) == 1 &&
+                 fwrite(rc->x, sizeof(double), w * d, f) == w * d &&
+                 fwrite(y, sizeof(double), w, f) == w;
+        if (f && fclose(f) != 0) ok = 0;
+        if (!ok || rename(tmp, path) != 0) {
+            unlink(tmp);
+            st = optsched_error_set(err, OPTSCHED_EIO, "cannot write '%s'", path);
+        }
+    }
+    free(y);
+    free(keep);
+    return st;
+}
+
+static int read_values(hjb_session *h, optsched_error *err)
+{
+    const size_t d = (size_t)h->m->K + 2;
+    char path[1100], magic[8];
+    snprintf(path, sizeof path, "%s.values", h->weights);
+    FILE *f = fopen(path, "rb");
+    if (!f) return OPTSCHED_OK; /* none written yet */
+    uint64_t n = 0;
+    int ok = fread(magic, 8, 1, f) == 1 && !memcmp(magic, "OSVALS1", 8) && fread(&n, sizeof n, 1, f) == 1 &&
+             n < ((uint64_t)1 << 32);
+    double *x = ok ? malloc((n ? n : 1) * d * sizeof *x) : NULL, *y = ok ? malloc((n ? n : 1) * sizeof *y) : NULL;
+    ok = ok && x && y && fread(x, sizeof(double), n * d, f) == n * d && fread(y, sizeof(double), n, f) == n;
+    fclose(f);
+    int st = ok ? optsched_hjb_problem_set_anchors(h->hp, n, x, y, err)
+                : optsched_error_set(err, OPTSCHED_EIO, "--weights: cannot read '%s'", path);
+    free(x);
+    free(y);
+    return st;
+}
+
 /* Monte Carlo of the current network's greedy policy on paths of a seed that neither
  * training nor any report uses; keeps the parameters when it is the best so far. */
 static int validate(hjb_session *h, int64_t iter, optsched_error *err)
@@ -399,8 +523,16 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
     o.record = 0;
     optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
     optsched_mc_result res;
-    int st = optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, &res, err);
+    recorder rc = {.pol = &pol, .h = h, .dt = optsched_model_time_span(h->m) / o.steps};
+    int st = h->o.mc_values ? optsched_mc_run(h->m, record_policy, &rc, &o, &res, err)
+                            : optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, &res, err);
     optsched_hjb_policy_clear(&pol);
+    if (!st && h->o.mc_values) {
+        st = anchors_from(h, &rc, &res, err);
+        if (st) optsched_mc_result_free(&res);
+    }
+    free(rc.x);
+    free(rc.step);
     if (st) return st;
     hjb_validation *v = realloc(h->val, (size_t)(h->nval + 1) * sizeof *v);
     if (!v) {
@@ -556,6 +688,8 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->lr_decay = num(t, "lr_decay", 1);
     o->path_frac = num(t, "path_frac", 0);
     o->select_paths = (int)num(t, "select_paths", 0);
+    o->mc_values = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "mc_values"));
+    o->lambda_data = num(t, "lambda_data", 1);
     o->lambda_bc = num(t, "lambda_bc", 100);
     o->lambda_struct = num(t, "lambda_struct", 50);
     o->warmup = num(t, "warmup", 0.15);
@@ -583,6 +717,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     for (int i = 0; i < nv; i++)
         if (h->best < 0 || val[i].mean < val[h->best].mean) h->best = i;
     if (!st && h->best >= 0) st = read_best(h, err);
+    if (!st && o->mc_values) st = read_values(h, err);
     if (!st && nv) {
         optsched_dgm_stats ds;
         optsched_dgm_solver_get_stats(h->solver, &ds);

@@ -17,11 +17,11 @@ typedef struct {
     const char *precision;
     const char *init; /* round-0 policy: "constant" (default) or "openloop" */
     const char *prior; /* "pace" (default) or "none" */
-    int rounds, iters, batch, width, layers, fixed_point, select_paths;
-    double lr, lr_decay, path_frac, lambda_bc, lambda_struct, warmup;
+    int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values;
+    double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 18
+#define HJB_TRAIN_FLAGS 20
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -30,7 +30,8 @@ typedef struct {
     char preset[16], precision[8], init[16], prior[16];
     int rounds, iters, batch, width, layers, fixed_point;
     int select_paths; /* > 0: validate every round's greedy policy on this many paths */
-    double lr, lr_decay, path_frac, lambda_bc, lambda_struct, warmup;
+    int mc_values;    /* 1: the validation paths also give the next round value data */
+    double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     uint64_t seed;
 } hjb_train_opts;
 

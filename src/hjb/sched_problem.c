@@ -23,6 +23,9 @@ struct optsched_hjb_problem {
      * mean and standard deviation of a_k at NPATH times spread over [0, path_end] */
     double path_end, path_B;
     double *path_mean, *path_sd; /* [NPATH][K] */
+    /* value data: states (network inputs) and Monte Carlo samples of the loss from them */
+    size_t nanchor;
+    double *anchor_x, *anchor_y; /* [nanchor][K + 2], [nanchor] */
 };
 
 #define NPATH 129
@@ -258,6 +261,41 @@ static int path_moments(optsched_hjb_problem *p)
     return st;
 }
 
+static int sample_data(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x, double *target,
+                       size_t *got)
+{
+    const optsched_hjb_problem *p = ctx;
+    const size_t d = (size_t)p->m->K + 2;
+    *got = p->nanchor ? n : 0;
+    for (size_t i = 0; i < *got; i++) {
+        size_t j = (size_t)(optsched_dgm_rng_uniform(rng, i, 0) * (double)p->nanchor);
+        if (j >= p->nanchor) j = p->nanchor - 1;
+        for (size_t c = 0; c < d; c++) x[i * d + c] = p->anchor_x[j * d + c];
+        target[i] = p->anchor_y[j];
+    }
+    return OPTSCHED_OK;
+}
+
+int optsched_hjb_problem_set_anchors(optsched_hjb_problem *p, size_t n, const double *x,
+                                     const double *y, optsched_error *err)
+{
+    const size_t d = (size_t)p->m->K + 2;
+    double *ax = n ? malloc(n * d * sizeof *ax) : NULL, *ay = n ? malloc(n * sizeof *ay) : NULL;
+    if (n && (!ax || !ay)) {
+        free(ax);
+        free(ay);
+        return optsched_error_set(err, OPTSCHED_ENOMEM, "hjb: out of memory (value data)");
+    }
+    for (size_t i = 0; i < n * d; i++) ax[i] = x[i];
+    for (size_t i = 0; i < n; i++) ay[i] = y[i];
+    free(p->anchor_x);
+    free(p->anchor_y);
+    p->anchor_x = ax;
+    p->anchor_y = ay;
+    p->nanchor = n;
+    return OPTSCHED_OK;
+}
+
 static int prior(void *ctx, size_t n, const double *x, double *jets)
 {
     optsched_hjb_problem *p = ctx;
@@ -317,6 +355,7 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         .npenalty = K + 2,
         .penalty = p->penalty,
         .prior = p->prior ? prior : NULL,
+        .sample_data = sample_data,
     };
     return p;
 }
@@ -329,5 +368,7 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p)
     sched_prior_free(p->prior);
     free(p->path_mean);
     free(p->path_sd);
+    free(p->anchor_x);
+    free(p->anchor_y);
     free(p);
 }

@@ -51,6 +51,7 @@ static const opt_def OPTS[] = {
     {"batch_bc", T_INT, O(batch_bc), 0, 1 << 22, 1},
     {"lambda_bc", T_DBL, O(lambda_bc), 0, 1e12, 0},
     {"lambda_struct", T_DBL, O(lambda_struct), 0, 1e12, 0},
+    {"lambda_data", T_DBL, O(lambda_data), 0, 1e12, 0},
     {"seed", T_INT, O(seed), 0, 9.007199254740992e15, 1},
     {"chunk", T_INT, O(chunk), 1, 4096, 1},
     {"checkpoint", T_STR, O(checkpoint), 0, 0, 0},
@@ -66,7 +67,7 @@ static void defaults(dgm_opts *o)
     memset(o, 0, sizeof *o);
     o->width = 128; o->layers = 3; o->rounds = 5; o->iters = 4000; o->warmup = 0.15;
     o->lr = 1e-3; o->lr_decay = 1; o->beta1 = 0.9; o->beta2 = 0.999; o->eps = 1e-8;
-    o->batch = 2048; o->batch_bc = 0; o->lambda_bc = 100; o->lambda_struct = 50;
+    o->batch = 2048; o->batch_bc = 0; o->lambda_bc = 100; o->lambda_struct = 50; o->lambda_data = 1;
     o->seed = 42; o->chunk = 32;
 }
 

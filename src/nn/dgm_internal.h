@@ -10,7 +10,7 @@
 typedef struct dgm_opts {
     int f64;
     int width, layers, rounds, iters, batch, batch_bc, chunk, verbose;
-    double warmup, lr, lr_decay, beta1, beta2, eps, lambda_bc, lambda_struct;
+    double warmup, lr, lr_decay, beta1, beta2, eps, lambda_bc, lambda_struct, lambda_data;
     int64_t seed, checkpoint_every, stop_at;
     char checkpoint[1024];
 } dgm_opts;
@@ -29,7 +29,7 @@ typedef struct dgm_state_view {
 } dgm_state_view;
 
 /* RNG streams of the trainer's samplers. */
-enum { DGM_STREAM_INTERIOR = 1, DGM_STREAM_BOUNDARY = 2 };
+enum { DGM_STREAM_INTERIOR = 1, DGM_STREAM_BOUNDARY = 2, DGM_STREAM_DATA = 3 };
 
 typedef struct dgm_backend {
     void *(*create)(const optsched_dgm_problem *prob, const dgm_opts *o, optsched_error *err);

@@ -230,6 +230,27 @@ static int F(tstep)(void *sv, int64_t it, int round, int warm, dgm_losses *out, 
                                                  F(int_loss), &ic, 1, err)))
             return st;
         for (size_t p = 0; p < n; p++) { out->pde += s->pde[p]; out->pen += s->pen[p]; }
+        /* value data (the boundary buffers are free again) */
+        size_t got = 0;
+        if (pr->sample_data && s->o.lambda_data > 0) {
+            optsched_dgm_rng rd = {(uint64_t)s->o.seed, DGM_STREAM_DATA, (uint64_t)it};
+            if ((st = pr->sample_data(pr->ctx, &rd, nb, s->xb, s->tb, &got)))
+                return optsched_error_set(err, st, "dgm problem '%s': sample_data failed", pr->name);
+        }
+        if (got > 0) {
+            if (got > nb) got = nb;
+            for (size_t i = 0; i < got * d; i++) s->xbr[i] = (REAL)s->xb[i];
+            if (pr->prior) {
+                if ((st = F(prior_of)(s, got, s->xb, s->pt, err))) return st;
+                for (size_t i = 0; i < got; i++) s->tb[i] -= s->pt[i * (size_t)s->C];
+            }
+            F(bc_ctx) dc = {s->tb, s->o.lambda_data / (double)got};
+            double dl;
+            if ((st = F(optsched_dgm_value_and_grad)(s->grad, &dl, s->wb, s->net, got, s->xbr,
+                                                     F(bc_loss), &dc, 1, err)))
+                return st;
+            out->bc += dl;
+        }
     }
     F(optsched_dgm_adam_step)(s->adam, s->net->params, s->grad);
     return OPTSCHED_OK;
