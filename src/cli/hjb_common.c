@@ -301,6 +301,35 @@ static cJSON *train_json(const hjb_train_opts *o)
     return t;
 }
 
+/* The validations of policy selection: [{iteration, mc_mean, mc_stderr}, ...]. */
+static cJSON *validation_json(const hjb_session *h)
+{
+    cJSON *va = cJSON_CreateArray();
+    for (int i = 0; i < h->nval; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "iteration", (double)h->val[i].iter);
+        cJSON_AddNumberToObject(o, "mc_mean", h->val[i].mean);
+        cJSON_AddNumberToObject(o, "mc_stderr", h->val[i].se);
+        cJSON_AddItemToArray(va, o);
+    }
+    return va;
+}
+
+cJSON *hjb_diagnostics_json(const optsched_hjb_diagnostics *d, double dp_gap)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "points", d->points);
+    cJSON_AddNumberToObject(o, "V0", d->V0);
+    cJSON_AddNumberToObject(o, "residual_l2", d->residual_l2);
+    cJSON_AddNumberToObject(o, "residual_linf", d->residual_linf);
+    cJSON_AddNumberToObject(o, "convexity", d->convexity);
+    cJSON_AddNumberToObject(o, "monotonicity", d->monotonicity);
+    cJSON_AddNumberToObject(o, "boundary_mse_terminal", d->boundary_mse_terminal);
+    cJSON_AddNumberToObject(o, "boundary_mse_budget", d->boundary_mse_budget);
+    cJSON_AddNumberToObject(o, "dp_gap", dp_gap);
+    return o;
+}
+
 cJSON *hjb_session_json(const hjb_session *h)
 {
     cJSON *doc = cJSON_CreateObject();
@@ -318,14 +347,7 @@ cJSON *hjb_session_json(const hjb_session *h)
     cJSON_AddNumberToObject(s, "loss_struct", st.loss_struct);
     cJSON_AddNumberToObject(s, "seconds", st.seconds);
     if (h->nval) {
-        cJSON *va = cJSON_AddArrayToObject(s, "validation");
-        for (int i = 0; i < h->nval; i++) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "iteration", (double)h->val[i].iter);
-            cJSON_AddNumberToObject(o, "mc_mean", h->val[i].mean);
-            cJSON_AddNumberToObject(o, "mc_stderr", h->val[i].se);
-            cJSON_AddItemToArray(va, o);
-        }
+        cJSON_AddItemToObject(s, "validation", validation_json(h));
         cJSON_AddNumberToObject(s, "selected_iteration",
                                 (double)(h->selected_iter >= 0 ? h->selected_iter : st.iter));
     }
@@ -802,28 +824,13 @@ cJSON *hjb_report_json(const hjb_session *h, const hjb_report *r, int with_train
     }
     cJSON_AddBoolToObject(doc, "B_monotone", r->b_monotone);
     cJSON_AddNumberToObject(doc, "B_nondecreasing_fraction", r->b_increase_frac);
-    cJSON *d = cJSON_AddObjectToObject(doc, "diagnostics");
-    cJSON_AddNumberToObject(d, "points", r->d.points);
-    cJSON_AddNumberToObject(d, "residual_l2", r->d.residual_l2);
-    cJSON_AddNumberToObject(d, "residual_linf", r->d.residual_linf);
-    cJSON_AddNumberToObject(d, "convexity", r->d.convexity);
-    cJSON_AddNumberToObject(d, "monotonicity", r->d.monotonicity);
-    cJSON_AddNumberToObject(d, "boundary_mse_terminal", r->d.boundary_mse_terminal);
-    cJSON_AddNumberToObject(d, "boundary_mse_budget", r->d.boundary_mse_budget);
-    cJSON_AddNumberToObject(d, "dp_gap", r->dp_gap);
+    cJSON_AddItemToObject(doc, "diagnostics", hjb_diagnostics_json(&r->d, r->dp_gap));
     if (with_train) cJSON_AddItemToObject(doc, "train", train_json(&h->o));
     if (h->nval) { /* policy selection: each validation and the network kept */
         cJSON *sel = cJSON_AddObjectToObject(doc, "selection");
         cJSON_AddNumberToObject(sel, "paths", h->o.select_paths);
         cJSON_AddNumberToObject(sel, "seed", (double)(h->o.seed + 104729));
-        cJSON *va = cJSON_AddArrayToObject(sel, "validation");
-        for (int i = 0; i < h->nval; i++) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "iteration", (double)h->val[i].iter);
-            cJSON_AddNumberToObject(o, "mc_mean", h->val[i].mean);
-            cJSON_AddNumberToObject(o, "mc_stderr", h->val[i].se);
-            cJSON_AddItemToArray(va, o);
-        }
+        cJSON_AddItemToObject(sel, "validation", validation_json(h));
         cJSON_AddNumberToObject(sel, "selected_iteration", (double)h->val[h->best].iter);
     }
     cJSON_AddItemToObject(doc, "model", cli_json_model(h->m));

@@ -89,6 +89,9 @@ typedef struct {
 int hjb_session_report(hjb_session *h, int points, int paths, uint64_t seed, int steps,
                        hjb_report *r, optsched_error *err);
 void hjb_report_free(hjb_report *r);
+/* The diagnostics object of the JSON reports: points, V0, residual_l2, residual_linf,
+ * convexity, monotonicity, boundary_mse_terminal, boundary_mse_budget, dp_gap. */
+cJSON *hjb_diagnostics_json(const optsched_hjb_diagnostics *d, double dp_gap);
 /* JSON with mc, compute_used, schedule {t, eta, B and bands}, diagnostics, V0;
  * with_train adds the training options. */
 cJSON *hjb_report_json(const hjb_session *h, const hjb_report *r, int with_train);

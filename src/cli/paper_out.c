@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/hjb_common.h"
 #include "cli/paper.h"
 
 const paper_item paper_items[] = {
@@ -86,16 +87,9 @@ cJSON *paper_rows_json(const char *name, const pcfg *cfg, const prows *p)
         cJSON_AddItemToObject(o, "lr_batch", num_or_null(r->lr_batch));
         cJSON_AddStringToObject(o, "schedule", r->schedule);
         if (r->has_diag) {
-            cJSON *d = cJSON_AddObjectToObject(o, "diagnostics");
-            cJSON_AddNumberToObject(d, "V0", r->diag.V0);
-            cJSON_AddNumberToObject(d, "residual_l2", r->diag.residual_l2);
-            cJSON_AddNumberToObject(d, "residual_linf", r->diag.residual_linf);
-            cJSON_AddNumberToObject(d, "convexity", r->diag.convexity);
-            cJSON_AddNumberToObject(d, "monotonicity", r->diag.monotonicity);
-            cJSON_AddNumberToObject(d, "boundary_mse_terminal", r->diag.boundary_mse_terminal);
-            cJSON_AddNumberToObject(d, "boundary_mse_budget", r->diag.boundary_mse_budget);
-            cJSON_AddNumberToObject(d, "dp_gap", r->dp_gap);
+            cJSON *d = hjb_diagnostics_json(&r->diag, r->dp_gap);
             cJSON_AddBoolToObject(d, "B_monotone", r->b_monotone);
+            cJSON_AddItemToObject(o, "diagnostics", d);
         }
         cJSON *sd = cJSON_AddObjectToObject(o, "seed");
         cJSON_AddItemToObject(sd, "loss", num_or_null(r->seed_loss));
