@@ -8,7 +8,11 @@
  *     through the plug-in's improve()), or the plug-in's round-0 policy; the plug-in's linear
  *     residual coefficients (r0, coef) for those controls; loss
  *       mean (r0 + coef . jets)^2 + lambda_struct * sum_terms mean relu(violation)^2
- *   one Adam step on the sum of both gradients.
+ *   value data (after the warm-up, if the plug-in has any): lambda_data * mean (V - target)^2
+ *   one Adam step on the sum of the gradients.
+ * With a prior V0 the network N is the correction, V = V0 + N: V0 is subtracted from boundary
+ * and data targets, its part of the linear residual moves into r0, the penalties see V0 + N,
+ * and every reported jet (evaluation, the frozen policy) is that of the sum.
  * The loss callbacks only read their context and write per-point slots, so the engine may run
  * them concurrently on disjoint chunks. */
 #include <stdlib.h>
