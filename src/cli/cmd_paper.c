@@ -166,33 +166,23 @@ static int state_path(char *buf, size_t n, const pcfg *cfg, const psetting *ps, 
 static int run_hjb_row(prow *r, const optsched_model_params *p, const psetting *ps,
                        const pcfg *cfg, optsched_error *err)
 {
+    const hjb_train_opts *pre = hjb_preset_find(cfg->hjb_preset);
+    if (!pre) return optsched_error_set(err, OPTSCHED_EINVAL, "--hjb-preset: unknown '%s'", cfg->hjb_preset);
+    hjb_train_opts o = *pre; /* the preset with the setting's overrides */
+    if (isfinite(ps->lambda_struct)) o.lambda_struct = ps->lambda_struct;
+    if (ps->rounds > 0) o.rounds = ps->rounds;
+    o.seed = cfg->mco.seed;
     hjb_session h;
-    int st = hjb_session_new_opts(&h, p, cfg->hjb_preset, NULL, cfg->mco.seed, err);
-    if (st) {
-        hjb_session_free(&h);
-        return st;
-    }
-    if (isfinite(ps->lambda_struct)) h.o.lambda_struct = ps->lambda_struct;
-    if (ps->rounds > 0) h.o.rounds = ps->rounds;
     char path[sizeof h.weights] = "";
-    if (cfg->state_dir) {
-        if (state_path(path, sizeof path, cfg, ps, &h.o)) {
-            hjb_session_free(&h);
-            return optsched_error_set(err, OPTSCHED_EINVAL, "--state: directory name too long");
-        }
-        hjb_train_opts o = h.o;
-        hjb_session_free(&h);
-        if (access(path, F_OK) == 0) { /* resume, or reuse a finished network */
-            if (cfg->progress) fprintf(stderr, "paper: resuming %s\n", path);
-            st = hjb_session_load(&h, path, err);
-        } else {
-            st = hjb_session_new_opts(&h, p, o.preset, &o, cfg->mco.seed, err);
-            if (!st) memcpy(h.weights, path, sizeof h.weights);
-        }
-    } else if (isfinite(ps->lambda_struct) || ps->rounds > 0) {
-        hjb_train_opts o = h.o; /* rebuild the solver with the overrides */
-        hjb_session_free(&h);
+    if (cfg->state_dir && state_path(path, sizeof path, cfg, ps, &o))
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--state: directory name too long");
+    int st;
+    if (path[0] && access(path, F_OK) == 0) { /* resume, or reuse a finished network */
+        if (cfg->progress) fprintf(stderr, "paper: resuming %s\n", path);
+        st = hjb_session_load(&h, path, err);
+    } else {
         st = hjb_session_new_opts(&h, p, o.preset, &o, cfg->mco.seed, err);
+        if (!st && path[0]) memcpy(h.weights, path, sizeof h.weights);
     }
     if (!st) st = hjb_session_train(&h, 0, cfg->progress, err);
     hjb_report rep = {0};
@@ -464,17 +454,11 @@ static int hjb_trainings(const char *name)
  * ~30 s per 1,000 validation paths of each round (measured with the fast preset). */
 static double hjb_seconds(const char *preset)
 {
-    hjb_session h;
-    optsched_model_params p;
-    optsched_model_params_default(&p);
-    optsched_error err = {0};
-    double s = NAN;
-    if (!hjb_session_new_opts(&h, &p, preset, NULL, 42, &err))
-        s = 350.0 * ((double)h.o.rounds * h.o.iters * h.o.batch * h.o.width * h.o.width) /
-            (2400.0 * 512 * 64 * 64) +
-            60 + 0.03 * h.o.select_paths * (h.o.rounds + 1);
-    hjb_session_free(&h);
-    return s;
+    const hjb_train_opts *o = hjb_preset_find(preset);
+    if (!o) return NAN;
+    return 350.0 * ((double)o->rounds * o->iters * o->batch * o->width * o->width) /
+               (2400.0 * 512 * 64 * 64) +
+           60 + 0.03 * o->select_paths * (o->rounds + 1);
 }
 
 /* Runs one table or figure and writes its outputs (files into od when given). */

@@ -15,63 +15,21 @@
  * small correction for 4 rounds and keeps the round whose greedy policy validates best on
  * held-out paths (docs/HJB.md, "Where it stands", has what each reaches); "quick" is a tiny
  * network for smoke runs (`optsched paper --quick`). */
+/* what every preset shares */
+#define PRESET_COMMON                                                                          \
+    .precision = "f32", .init = "constant", .lambda_bc = 100, .lambda_struct = 50,             \
+    .lambda_data = 1, .warmup = 0.15, .seed = 42
 static const hjb_train_opts presets[] = {
-    {.preset = "paper",
-     .precision = "f32",
-     .init = "constant",
-     .prior = "none",
-     .rounds = 5,
-     .iters = 4000,
-     .batch = 2048,
-     .width = 128,
-     .layers = 3,
-     .lr = 1e-3,
-     .lr_decay = 1,
-     .path_frac = 0,
-     .lambda_bc = 100,
-     .lambda_struct = 50,
-     .lambda_data = 1,
-     .warmup = 0.15,
-     .seed = 42},
-    {.preset = "fast",
-     .precision = "f32",
-     .init = "constant",
-     .prior = "pace",
-     .rounds = 4,
-     .iters = 400,
-     .batch = 512,
-     .width = 32,
-     .layers = 2,
-     .lr = 5e-4,
-     .lr_decay = 0.1,
-     .path_frac = 0.5,
-     .select_paths = 1000,
-     .lambda_bc = 100,
-     .lambda_struct = 50,
-     .lambda_data = 1,
-     .warmup = 0.15,
-     .seed = 42},
-    {.preset = "quick",
-     .precision = "f32",
-     .init = "constant",
-     .prior = "pace",
-     .rounds = 1,
-     .iters = 30,
-     .batch = 64,
-     .width = 16,
-     .layers = 1,
-     .lr = 2e-3,
-     .lr_decay = 1,
-     .path_frac = 0,
-     .lambda_bc = 100,
-     .lambda_struct = 50,
-     .lambda_data = 1,
-     .warmup = 0.15,
-     .seed = 42},
+    {PRESET_COMMON, .preset = "paper", .prior = "none", .rounds = 5, .iters = 4000, .batch = 2048,
+     .width = 128, .layers = 3, .lr = 1e-3, .lr_decay = 1},
+    {PRESET_COMMON, .preset = "fast", .prior = "pace", .rounds = 4, .iters = 400, .batch = 512,
+     .width = 32, .layers = 2, .lr = 5e-4, .lr_decay = 0.1, .path_frac = 0.5, .select_paths = 1000},
+    {PRESET_COMMON, .preset = "quick", .prior = "pace", .rounds = 1, .iters = 30, .batch = 64,
+     .width = 16, .layers = 1, .lr = 2e-3, .lr_decay = 1},
 };
+#undef PRESET_COMMON
 
-/* The preset called name (NULL: "fast"), or NULL if there is none. */
-static const hjb_train_opts *find_preset(const char *name)
+const hjb_train_opts *hjb_preset_find(const char *name)
 {
     if (!name) name = "fast";
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
@@ -205,7 +163,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
 {
     memset(h, 0, sizeof *h);
     h->params = c->common.p;
-    const hjb_train_opts *pre = find_preset(c->preset);
+    const hjb_train_opts *pre = hjb_preset_find(c->preset);
     if (!pre)
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--preset: expected fast or paper (or quick, a tiny network for "
@@ -253,7 +211,7 @@ int hjb_session_new_opts(hjb_session *h, const optsched_model_params *p, const c
 {
     memset(h, 0, sizeof *h);
     h->params = *p;
-    const hjb_train_opts *pre = o ? o : find_preset(preset);
+    const hjb_train_opts *pre = o ? o : hjb_preset_find(preset);
     if (!pre)
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "preset: expected fast, paper or quick, got '%s'", preset);

@@ -41,6 +41,9 @@ typedef struct {
     double mean, se;
 } hjb_validation;
 
+/* The training options of a preset ("fast" for NULL, "paper", "quick"), or NULL. */
+const hjb_train_opts *hjb_preset_find(const char *name);
+
 typedef struct {
     optsched_model_params params;
     optsched_model *m;

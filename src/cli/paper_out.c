@@ -1,7 +1,6 @@
 /* optsched paper: the outputs — Markdown (stdout and NAME.md), JSON, CSV, and the
  * figures (gnuplot PNGs). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,29 +226,15 @@ int paper_write_csv(FILE *f, const char *name, const prows *p)
 
 /* ---- figures ---- */
 
-typedef struct {
-    char *s;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *f, ...)
+/* A gnuplot script is written to a memory stream (open_memstream); the script ends when the
+ * stream is closed, and a failed write or close means out of memory. */
+static int script_run(FILE *f, char **buf, optsched_error *err)
 {
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, f);
-        int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, f, ap);
-        va_end(ap);
-        if (n < 0) { b->oom = 1; return; }
-        if (b->s && b->len + (size_t)n < b->cap) { b->len += (size_t)n; return; }
-        size_t cap = (b->cap + (size_t)n + 1) * 2;
-        char *s = realloc(b->s, cap);
-        if (!s) { b->oom = 1; return; }
-        b->s = s;
-        b->cap = cap;
-    }
+    int ok = !ferror(f);
+    if (fclose(f)) ok = 0; /* *buf is valid only from here on */
+    int st = ok ? out_gnuplot(*buf, err) : optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (plot)");
+    free(*buf);
+    return st;
 }
 
 /* Mean and standard deviation over the running paths of a recorded trace at step n. */
@@ -276,28 +261,31 @@ int paper_plot_fig1(out_dir *o, const prows *p, optsched_error *err)
 {
     const char *png = out_reserve(o, "fig1.png", err);
     if (!png) return OPTSCHED_EFAIL;
-    sbuf b = {0};
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *b = open_memstream(&buf, &blen);
+    if (!b) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (plot)");
     int nser = 0;
     for (int i = 0; i < p->n; i++) {
         const optsched_mc_result *mc = &p->r[i].mc;
         if (!mc->loss_trace) continue;
-        sb_printf(&b, "$d%d << EOD\n", i);
+        fprintf(b, "$d%d << EOD\n", i);
         for (int n = 0; n < mc->steps; n++) {
             double lm, ls, cm, cs;
             if (!trace_stats(mc, mc->loss_trace, n, &lm, &ls)) break;
             trace_stats(mc, mc->compute_trace, n, &cm, &cs);
-            sb_printf(&b, "%.8g %.8g %.8g %.8g\n", cm, lm, lm - ls, lm + ls);
+            fprintf(b, "%.8g %.8g %.8g %.8g\n", cm, lm, lm - ls, lm + ls);
         }
-        sb_printf(&b, "EOD\n");
+        fprintf(b, "EOD\n");
         nser++;
     }
-    sb_printf(&b, "set terminal pngcairo noenhanced size 1000,700 font 'sans,10'\nset output '%s'\n"
+    fprintf(b, "set terminal pngcairo noenhanced size 1000,700 font 'sans,10'\nset output '%s'\n"
                   "set grid\nset logscale y\nset key top right\nset xlabel 'compute used'\n"
                   "set ylabel 'loss l(a) (mean over paths; band: +-1 sd)'\n"
                   "set title 'Figure 1: loss against compute, alpha=%g C_max=%g K=%d (%d paths)'\n",
               png, p->n ? p->r[0].set.alpha : NAN, p->n ? p->r[0].set.budget : NAN,
               p->n ? p->r[0].set.K : 0, p->n ? p->r[0].mc.paths : 0);
-    sb_printf(&b, "plot ");
+    fprintf(b, "plot ");
     int k = 0;
     for (int i = 0; i < p->n; i++) {
         const prow *r = &p->r[i];
@@ -306,21 +294,22 @@ int paper_plot_fig1(out_dir *o, const prows *p, optsched_error *err)
          * bands would hide each other */
         int bold = !strcmp(r->method, "openloop") || !strcmp(r->method, "hjb");
         if (bold || !strcmp(r->method, "constant"))
-            sb_printf(&b, "%s$d%d using 1:3:4 with filledcurves fs transparent solid 0.12 lc %d "
+            fprintf(b, "%s$d%d using 1:3:4 with filledcurves fs transparent solid 0.12 lc %d "
                           "title '%s +-1 sd', ",
                       k ? ", " : "", i, k + 1, r->method);
         else if (k)
-            sb_printf(&b, ", ");
-        sb_printf(&b, "$d%d using 1:2 with lines lw %d lc %d dt %d title '%s'", i, bold ? 3 : 1,
+            fprintf(b, ", ");
+        fprintf(b, "$d%d using 1:2 with lines lw %d lc %d dt %d title '%s'", i, bold ? 3 : 1,
                   k + 1, k < 8 ? 1 : 2, r->method);
         k++;
     }
-    sb_printf(&b, "\n");
-    int st = b.oom ? optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (plot)")
-             : nser ? out_gnuplot(b.s, err)
-                    : optsched_error_set(err, OPTSCHED_EFAIL, "fig1: no recorded runs to plot");
-    free(b.s);
-    return st;
+    fprintf(b, "\n");
+    if (!nser) {
+        fclose(b);
+        free(buf);
+        return optsched_error_set(err, OPTSCHED_EFAIL, "fig1: no recorded runs to plot");
+    }
+    return script_run(b, &buf, err);
 }
 
 int paper_plot_fig2(out_dir *o, const prows *p, optsched_error *err)
@@ -334,23 +323,26 @@ int paper_plot_fig2(out_dir *o, const prows *p, optsched_error *err)
         return optsched_error_set(err, OPTSCHED_EFAIL, "fig2: needs the closed loop and the open-loop optimum");
     const char *png = out_reserve(o, "fig2.png", err);
     if (!png) return OPTSCHED_EFAIL;
-    sbuf b = {0};
-    sb_printf(&b, "$h << EOD\n");
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *b = open_memstream(&buf, &blen);
+    if (!b) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (plot)");
+    fprintf(b, "$h << EOD\n");
     for (int n = 0; n < hjb->mc.steps; n++) {
         double e[4], B[4];
         if (!optsched_mc_control_bands(&hjb->mc, 0, n, &e[0], &e[1], &e[2], &e[3])) break;
         optsched_mc_control_bands(&hjb->mc, 1, n, &B[0], &B[1], &B[2], &B[3]);
-        sb_printf(&b, "%.6g %.6g %.6g %.6g %.6g %.6g %.6g\n", n * hjb->mc.dt, e[0], e[1], e[3], B[0],
+        fprintf(b, "%.6g %.6g %.6g %.6g %.6g %.6g %.6g\n", n * hjb->mc.dt, e[0], e[1], e[3], B[0],
                   B[1], B[3]);
     }
-    sb_printf(&b, "EOD\n$o << EOD\n");
+    fprintf(b, "EOD\n$o << EOD\n");
     for (int n = 0; n < ol->mc.steps; n++) {
         double e[4], B[4];
         if (!optsched_mc_control_bands(&ol->mc, 0, n, &e[0], &e[1], &e[2], &e[3])) break;
         optsched_mc_control_bands(&ol->mc, 1, n, &B[0], &B[1], &B[2], &B[3]);
-        sb_printf(&b, "%.6g %.6g %.6g\n", n * ol->mc.dt, e[0], B[0]);
+        fprintf(b, "%.6g %.6g %.6g\n", n * ol->mc.dt, e[0], B[0]);
     }
-    sb_printf(&b,
+    fprintf(b,
               "EOD\nset terminal pngcairo noenhanced size 1000,800 font 'sans,10'\nset output '%s'\n"
               "set grid\nset key top left\nset multiplot layout 2,1 title 'Figure 2: learned "
               "schedules, alpha=%g C_max=%g T=%g K=%d: closed loop (mean, 10-90%% band over %d "
@@ -363,7 +355,5 @@ int paper_plot_fig2(out_dir *o, const prows *p, optsched_error *err)
               "title 'closed loop mean', $o using 1:3 with lines lw 2 dt 2 title 'open-loop "
               "optimum'\nunset multiplot\n",
               png, hjb->set.alpha, hjb->set.budget, hjb->set.horizon, hjb->set.K, hjb->mc.paths);
-    int st = b.oom ? optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (plot)") : out_gnuplot(b.s, err);
-    free(b.s);
-    return st;
+    return script_run(b, &buf, err);
 }
