@@ -49,8 +49,12 @@ typedef struct {
     const optsched_schedule *initial;
     /* The network represents V − V0 for a prior V0 (dgm.h): OPTSCHED_HJB_PRIOR_PACE (the
      * default) is the exact value of η = η_max, B = clamp(r/(T − t)) — the policy that
-     * paces the remaining budget to the remaining time; OPTSCHED_HJB_PRIOR_NONE: V0 = 0. */
+     * paces the remaining budget to the remaining time; OPTSCHED_HJB_PRIOR_OPENLOOP is the
+     * exact value of following prior_schedule (normally the open-loop optimum) with its batch
+     * scaled to spend the remaining budget by the horizon (finite T only; V0 at the initial
+     * state is that schedule's exact loss); OPTSCHED_HJB_PRIOR_NONE: V0 = 0. */
     int prior;
+    const optsched_schedule *prior_schedule; /* OPENLOOP: a piecewise schedule; copied */
     /* Fraction of interior points drawn near the paths of the pace policy from the initial
      * state (time uniform over its run, remaining budget around what it has left, a_k
      * Gaussian around its exact mean with 1.5× its standard deviation); the rest from the
@@ -58,7 +62,7 @@ typedef struct {
     double path_frac;
 } optsched_hjb_sampling;
 
-enum { OPTSCHED_HJB_PRIOR_NONE = 0, OPTSCHED_HJB_PRIOR_PACE = 1 };
+enum { OPTSCHED_HJB_PRIOR_NONE = 0, OPTSCHED_HJB_PRIOR_PACE = 1, OPTSCHED_HJB_PRIOR_OPENLOOP = 2 };
 
 void optsched_hjb_sampling_default(optsched_hjb_sampling *s);
 

@@ -86,7 +86,7 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        CLI_STRING,
                        &c->prior,
                        NULL,
-                       "V = prior + network: pace (default; exact value of eta_max, B = r/(T-t)) or none",
+                       "V = prior + network: pace (default; exact value of eta_max, B = r/(T-t)), openloop (exact value of the open-loop optimum with its batch rescaled to the remaining budget) or none",
                        0};
     return n;
 }
@@ -119,22 +119,30 @@ static int build(hjb_session *h, optsched_error *err)
         samp.prior = OPTSCHED_HJB_PRIOR_NONE;
     else if (!strcmp(h->o.prior, "pace"))
         samp.prior = OPTSCHED_HJB_PRIOR_PACE;
+    else if (!strcmp(h->o.prior, "openloop"))
+        samp.prior = OPTSCHED_HJB_PRIOR_OPENLOOP;
     else
-        return optsched_error_set(err, OPTSCHED_EINVAL, "--prior: expected pace or none, got '%s'",
-                                  h->o.prior);
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--prior: expected pace, openloop or none, got '%s'", h->o.prior);
     if (!h->o.init[0]) snprintf(h->o.init, sizeof h->o.init, "constant");
-    if (!strcmp(h->o.init, "openloop")) {
-        /* the open-loop optimum (default solver options) as the round-0 policy */
+    const int init_ol = !strcmp(h->o.init, "openloop");
+    if (!init_ol && strcmp(h->o.init, "constant"))
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--init: expected constant or openloop, got '%s'", h->o.init);
+    if (init_ol || samp.prior == OPTSCHED_HJB_PRIOR_OPENLOOP) {
+        if (samp.prior == OPTSCHED_HJB_PRIOR_OPENLOOP && !isfinite(h->m->T))
+            return optsched_error_set(err, OPTSCHED_EINVAL,
+                                      "--prior openloop: needs a finite --horizon, got inf");
+        /* the open-loop optimum (default solver options): the round-0 policy and/or the
+         * schedule the prior tracks */
         optsched_openloop *ol = optsched_openloop_create(h->m, err);
-        st = ol ? optsched_openloop_set(ol, "refine", 0, err) : OPTSCHED_ENOMEM;
+        st = ol ? OPTSCHED_OK : OPTSCHED_ENOMEM;
         if (!st) st = optsched_openloop_solve(ol, err);
         if (!st) st = optsched_openloop_schedule(ol, &h->initial, err);
         optsched_openloop_destroy(ol);
         if (st) return st;
-        samp.initial = &h->initial;
-    } else if (strcmp(h->o.init, "constant")) {
-        return optsched_error_set(err, OPTSCHED_EINVAL,
-                                  "--init: expected constant or openloop, got '%s'", h->o.init);
+        if (init_ol) samp.initial = &h->initial;
+        samp.prior_schedule = &h->initial;
     }
     h->hp = optsched_hjb_problem_create(h->m, &samp, &h->prob, err);
     if (!h->hp) return err ? err->code : OPTSCHED_ENOMEM;

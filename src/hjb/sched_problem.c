@@ -18,7 +18,8 @@ struct optsched_hjb_problem {
     double Tspan;
     int *second;                   /* [K] = 0..K−1 */
     optsched_dgm_penalty *penalty; /* [K + 2] */
-    sched_prior *prior;            /* NULL unless s.prior */
+    sched_prior *prior;            /* the pace prior, or NULL */
+    sched_track *track;            /* the open-loop prior, or NULL */
     /* the pace policy's moment path, for sampling near where runs go (s.path_frac > 0):
      * mean and standard deviation of a_k at NPATH times spread over [0, path_end] */
     double path_end, path_B;
@@ -42,7 +43,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
 {
     *s = (optsched_hjb_sampling){
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL,
-        .prior = OPTSCHED_HJB_PRIOR_PACE, .path_frac = 0.0};
+        .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -299,7 +300,7 @@ int optsched_hjb_problem_set_anchors(optsched_hjb_problem *p, size_t n, const do
 static int prior(void *ctx, size_t n, const double *x, double *jets)
 {
     optsched_hjb_problem *p = ctx;
-    return sched_prior_jets(p->prior, n, x, jets);
+    return p->track ? sched_track_jets(p->track, n, x, jets) : sched_prior_jets(p->prior, n, x, jets);
 }
 
 optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
@@ -332,6 +333,12 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         optsched_error_set(err, OPTSCHED_ENOMEM, "hjb: out of memory");
         return NULL;
     }
+    if (p->s.prior == OPTSCHED_HJB_PRIOR_OPENLOOP &&
+        !(p->track = sched_track_alloc(m, p->s.prior_schedule, err))) {
+        optsched_hjb_problem_free(p);
+        return NULL;
+    }
+    p->s.prior_schedule = NULL; /* copied into the table */
     const int K = m->K;
     for (int k = 0; k < K; k++) {
         p->second[k] = k;
@@ -349,12 +356,12 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         .sample_interior = sample_interior,
         .sample_boundary = sample_boundary,
         /* with a prior and no start schedule, round 0 improves on the prior itself */
-        .initial_control = p->prior && !p->s.initial ? NULL : initial_control,
+        .initial_control = (p->prior || p->track) && !p->s.initial ? NULL : initial_control,
         .improve = improve,
         .residual = residual,
         .npenalty = K + 2,
         .penalty = p->penalty,
-        .prior = p->prior ? prior : NULL,
+        .prior = p->prior || p->track ? prior : NULL,
         .sample_data = sample_data,
     };
     return p;
@@ -366,6 +373,7 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p)
     free(p->second);
     free(p->penalty);
     sched_prior_free(p->prior);
+    sched_track_free(p->track);
     free(p->path_mean);
     free(p->path_sd);
     free(p->anchor_x);
