@@ -59,7 +59,7 @@ expect2 "--preset: expected fast or paper" hjb train --weights "$tmp/c" --preset
 expect2 "--precision: expected f32 or f64" hjb train --weights "$tmp/c" --precision f16
 expect2 "--iters" hjb train --weights "$tmp/c" --iters 0
 expect2 "--init: expected constant or openloop" hjb train --weights "$tmp/c" --init random
-expect2 "--prior: expected pace, openloop or none" hjb train --weights "$tmp/c" --prior bogus
+expect2 "--prior: expected openloop, pace, none or auto" hjb train --weights "$tmp/c" --prior bogus
 expect2 "--prior openloop: needs a finite --horizon" hjb train --weights "$tmp/c" --prior openloop --horizon inf
 expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"
 expect2 "--state: expected 4 numbers" hjb eval --weights "$tmp/a" --state 1/2/3

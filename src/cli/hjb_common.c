@@ -11,8 +11,9 @@
 #include "optsched/openloop.h"
 
 /* The presets: "paper" is seed 000 Appendix A — its network alone, no prior, box sampling,
- * no selection; "fast", the default, starts from the exact pace value (the prior), trains a
- * small correction for 4 rounds and keeps the round whose greedy policy validates best on
+ * no selection; "fast", the default, starts from an exact prior value ("auto": the open-loop
+ * optimum's, tracked to the remaining budget, when the horizon is finite; the pace policy's when
+ * it is not), trains a small correction for 4 rounds and keeps the round whose greedy policy validates best on
  * held-out paths (docs/HJB.md, "Where it stands", has what each reaches); "quick" is a tiny
  * network for smoke runs (`optsched paper --quick`). */
 /* what every preset shares */
@@ -22,9 +23,9 @@
 static const hjb_train_opts presets[] = {
     {PRESET_COMMON, .preset = "paper", .prior = "none", .rounds = 5, .iters = 4000, .batch = 2048,
      .width = 128, .layers = 3, .lr = 1e-3, .lr_decay = 1},
-    {PRESET_COMMON, .preset = "fast", .prior = "pace", .rounds = 4, .iters = 400, .batch = 512,
+    {PRESET_COMMON, .preset = "fast", .prior = "auto", .rounds = 4, .iters = 400, .batch = 512,
      .width = 32, .layers = 2, .lr = 5e-4, .lr_decay = 0.1, .path_frac = 0.5, .select_paths = 1000},
-    {PRESET_COMMON, .preset = "quick", .prior = "pace", .rounds = 1, .iters = 30, .batch = 64,
+    {PRESET_COMMON, .preset = "quick", .prior = "auto", .rounds = 1, .iters = 30, .batch = 64,
      .width = 16, .layers = 1, .lr = 2e-3, .lr_decay = 1},
 };
 #undef PRESET_COMMON
@@ -79,14 +80,14 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        CLI_STRING,
                        &c->init,
                        NULL,
-                       "round-0 policy: constant (default: eta_max, B pacing the budget; with --prior pace round 0 already improves on it) or openloop (the open-loop optimum)",
+                       "round-0 policy without a prior: constant (default: eta_max, B pacing the budget) or openloop (the open-loop optimum); with a prior, round 0 improves on the prior's policy",
                        0};
-    c->prior = "pace";
+    c->prior = "auto";
     t[n++] = (cli_arg){"--prior",
                        CLI_STRING,
                        &c->prior,
                        NULL,
-                       "V = prior + network: pace (default; exact value of eta_max, B = r/(T-t)), openloop (exact value of the open-loop optimum with its batch rescaled to the remaining budget) or none",
+                       "V = prior + network: openloop (exact value of the open-loop optimum with its batch rescaled to the remaining budget), pace (exact value of eta_max, B = r/(T-t)), none, or auto (default: openloop if the horizon is finite, else pace)",
                        0};
     return n;
 }
@@ -115,6 +116,8 @@ static int build(hjb_session *h, optsched_error *err)
     samp.fixed_point = h->o.fixed_point;
     samp.path_frac = h->o.path_frac;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
+    if (!strcmp(h->o.prior, "auto")) /* resolved here, so that saved runs record which */
+        snprintf(h->o.prior, sizeof h->o.prior, "%s", isfinite(h->m->T) ? "openloop" : "pace");
     if (!strcmp(h->o.prior, "none"))
         samp.prior = OPTSCHED_HJB_PRIOR_NONE;
     else if (!strcmp(h->o.prior, "pace"))
@@ -123,7 +126,7 @@ static int build(hjb_session *h, optsched_error *err)
         samp.prior = OPTSCHED_HJB_PRIOR_OPENLOOP;
     else
         return optsched_error_set(err, OPTSCHED_EINVAL,
-                                  "--prior: expected pace, openloop or none, got '%s'", h->o.prior);
+                                  "--prior: expected openloop, pace, none or auto, got '%s'", h->o.prior);
     if (!h->o.init[0]) snprintf(h->o.init, sizeof h->o.init, "constant");
     const int init_ol = !strcmp(h->o.init, "openloop");
     if (!init_ol && strcmp(h->o.init, "constant"))
