@@ -47,12 +47,13 @@ typedef struct {
     /* round-0 policy: the controls of this open-loop schedule at time t (NULL: η_max
      * with the batch that spends the budget at the horizon); must outlive the problem */
     const optsched_schedule *initial;
-    /* The network represents V − V0 for a prior V0 (dgm.h): OPTSCHED_HJB_PRIOR_PACE (the
-     * default) is the exact value of η = η_max, B = clamp(r/(T − t)) — the policy that
-     * paces the remaining budget to the remaining time; OPTSCHED_HJB_PRIOR_OPENLOOP is the
-     * exact value of following prior_schedule (normally the open-loop optimum) with its batch
-     * scaled to spend the remaining budget by the horizon (finite T only; V0 at the initial
-     * state is that schedule's exact loss); OPTSCHED_HJB_PRIOR_NONE: V0 = 0. */
+    /* The network represents V − V0 for a prior V0 (dgm.h). OPTSCHED_HJB_PRIOR_PACE (this
+     * struct's default) is the exact value of η = η_max, B = clamp(r/(T − t)) — the policy
+     * that paces the remaining budget to the remaining time. OPTSCHED_HJB_PRIOR_OPENLOOP (what
+     * the CLI presets take when the horizon is finite) is the exact value of following
+     * prior_schedule (normally the open-loop optimum) with its batch scaled to spend the
+     * remaining budget by the horizon (finite T only; V0 at the initial state is that
+     * schedule's exact loss). OPTSCHED_HJB_PRIOR_NONE: V0 = 0. */
     int prior;
     const optsched_schedule *prior_schedule; /* OPENLOOP: a piecewise schedule; copied */
     /* Fraction of interior points drawn near the paths of the pace policy from the initial
