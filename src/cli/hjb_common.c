@@ -12,10 +12,10 @@
 
 /* The presets: "paper" is seed 000 Appendix A — its network alone, no prior, box sampling,
  * no selection; "fast", the default, starts from an exact prior value ("auto": the open-loop
- * optimum's, tracked to the remaining budget, when the horizon is finite; the pace policy's when
- * it is not), trains a small correction for 4 rounds and keeps the round whose greedy policy validates best on
- * held-out paths (docs/HJB.md, "Where it stands", has what each reaches); "quick" is a tiny
- * network for smoke runs (`optsched paper --quick`). */
+ * optimum's, tracked to the remaining budget, when the horizon is finite; the pace policy's
+ * when it is not), trains a small correction for 4 rounds and keeps the round whose greedy
+ * policy validates best on held-out paths (docs/HJB.md, "Where it stands", has what each
+ * reaches); "quick" is a tiny network for smoke runs (`optsched paper --quick`). */
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
     .precision = "f32", .init = "constant", .lambda_bc = 100, .lambda_struct = 50,             \
