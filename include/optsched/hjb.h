@@ -61,6 +61,10 @@ typedef struct {
      * Gaussian around its exact mean with 1.5× its standard deviation); the rest from the
      * box above. 0: box only. */
     double path_frac;
+    /* Diagnostic of the policy-evaluation step: with a prior, every round evaluates the prior's
+     * own policy instead of improving on it, so the exact answer is V = V0 (a trained network
+     * should leave the correction near zero). 0: normal policy iteration. */
+    int evaluate_prior;
 } optsched_hjb_sampling;
 
 enum { OPTSCHED_HJB_PRIOR_NONE = 0, OPTSCHED_HJB_PRIOR_PACE = 1, OPTSCHED_HJB_PRIOR_OPENLOOP = 2 };

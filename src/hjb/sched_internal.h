@@ -23,5 +23,7 @@ sched_track *sched_track_alloc(const optsched_model *m, const optsched_schedule 
                                optsched_error *err);
 void sched_track_free(sched_track *p);
 int sched_track_jets(sched_track *p, size_t n, const double *x, double *jets);
+/* The tracking policy's controls at remaining budget r and time t. */
+void sched_track_controls(sched_track *p, double r, double t, double *eta, double *B);
 
 #endif

@@ -430,3 +430,21 @@ int sched_track_jets(sched_track *p, size_t n, const double *x, double *jets)
     }
     return OPTSCHED_OK;
 }
+
+/* The tracking policy's controls at (r, t). */
+void sched_track_controls(sched_track *p, double r, double t, double *eta, double *B)
+{
+    const optsched_model *m = p->m;
+    t = clampd(t, 0.0, m->T);
+    const int i = piece_of(p, t);
+    const double trem = m->T - t;
+    *eta = p->eta[i];
+    if (r <= m->B_min * trem)
+        *B = m->B_min;
+    else if (r >= m->B_max * trem)
+        *B = m->B_max;
+    else {
+        double Gk;
+        *B = clampd(solve_kappa(p, i, t, r, &Gk) * p->b[i], m->B_min, m->B_max);
+    }
+}

@@ -43,7 +43,8 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
 {
     *s = (optsched_hjb_sampling){
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL,
-        .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0};
+        .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
+        .evaluate_prior = 0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -192,6 +193,19 @@ static int improve(void *ctx, size_t n, const double *x, const double *jets, dou
     const optsched_model *m = p->m;
     const int K = m->K, d = K + 2, C = NCH(K);
     double Va[OPTSCHED_MAX_MODES], Vaa[OPTSCHED_MAX_MODES];
+    if (p->s.evaluate_prior && (p->track || p->prior)) { /* the prior's own policy */
+        for (size_t i = 0; i < n; i++) {
+            const double r = fmax(0.0, x[i * d + K] * m->C), t = x[i * d + K + 1] * p->Tspan;
+            if (p->track) {
+                sched_track_controls(p->track, r, t, &u[2 * i], &u[2 * i + 1]);
+            } else {
+                const double trem = m->T - t, g = isfinite(trem) && trem > 0 ? r / trem : 0.0;
+                u[2 * i] = m->eta_max;
+                u[2 * i + 1] = isfinite(trem) && trem <= 0 ? m->B_max : fmin(m->B_max, fmax(m->B_min, g));
+            }
+        }
+        return OPTSCHED_OK;
+    }
     for (size_t i = 0; i < n; i++) {
         double V, Vr, Vt, A, D;
         optsched_hjb_unscale(p, jets + i * C, &V, Va, &Vr, &Vt, Vaa);
