@@ -157,10 +157,7 @@ static int state_path(char *buf, size_t n, const pcfg *cfg, const psetting *ps, 
         snprintf(T, sizeof T, "%g", ps->horizon);
     else
         snprintf(T, sizeof T, "inf");
-    /* the prior as the session will resolve it */
-    const char *prior = strcmp(o->prior, "auto") ? o->prior
-                        : isfinite(ps->horizon)  ? "openloop"
-                                                 : "pace";
+    const char *prior = hjb_prior_resolve(o->prior, ps->horizon); /* as the session will */
     int len = snprintf(buf, n, "%s/hjb_K%d_a%g_C%g_T%s_P%g_%s_%s_ls%g_r%d_s%llu.w", cfg->state_dir,
                        ps->K, ps->alpha, ps->budget, T, ps->P, o->preset, prior, o->lambda_struct,
                        o->rounds, (unsigned long long)o->seed);

@@ -38,6 +38,12 @@ const hjb_train_opts *hjb_preset_find(const char *name)
     return NULL;
 }
 
+const char *hjb_prior_resolve(const char *prior, double horizon)
+{
+    if (strcmp(prior, "auto")) return prior;
+    return isfinite(horizon) ? "openloop" : "pace";
+}
+
 int hjb_cli_flags(hjb_cli *c, cli_arg *t)
 {
     memset(c, 0, sizeof *c);
@@ -116,8 +122,9 @@ static int build(hjb_session *h, optsched_error *err)
     samp.fixed_point = h->o.fixed_point;
     samp.path_frac = h->o.path_frac;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
-    if (!strcmp(h->o.prior, "auto")) /* resolved here, so that saved runs record which */
-        snprintf(h->o.prior, sizeof h->o.prior, "%s", isfinite(h->m->T) ? "openloop" : "pace");
+    const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
+    if (prior != h->o.prior) /* resolved here, so that saved runs record which */
+        snprintf(h->o.prior, sizeof h->o.prior, "%s", prior);
     if (!strcmp(h->o.prior, "none"))
         samp.prior = OPTSCHED_HJB_PRIOR_NONE;
     else if (!strcmp(h->o.prior, "pace"))

@@ -43,6 +43,9 @@ typedef struct {
 
 /* The training options of a preset ("fast" for NULL, "paper", "quick"), or NULL. */
 const hjb_train_opts *hjb_preset_find(const char *name);
+/* The prior a session trains with: "auto" is openloop for a finite horizon, pace otherwise;
+ * any other name is returned as it is. */
+const char *hjb_prior_resolve(const char *prior, double horizon);
 
 typedef struct {
     optsched_model_params params;

@@ -14,6 +14,8 @@ sched_prior *sched_prior_alloc(const optsched_model *m, double Tspan);
 void sched_prior_free(sched_prior *p);
 /* Jets [n][3 + 2K] of the prior at network inputs x[n][K + 2] (layout of sched_problem.c). */
 int sched_prior_jets(sched_prior *p, size_t n, const double *x, double *jets);
+/* The pace policy's controls at remaining budget r and time t. */
+void sched_prior_controls(const optsched_model *m, double r, double t, double *eta, double *B);
 
 /* The "openloop" prior (sched_prior_track.c): the exact value of following an open-loop
  * schedule's η(t) with its batch scaled by the κ that spends the remaining budget by the

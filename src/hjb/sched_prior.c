@@ -145,3 +145,11 @@ int sched_prior_jets(sched_prior *p, size_t n, const double *x, double *jets)
     }
     return OPTSCHED_OK;
 }
+
+void sched_prior_controls(const optsched_model *m, double r, double t, double *eta, double *B)
+{
+    const double trem = isfinite(m->T) ? fmax(0.0, m->T - t) : INFINITY;
+    const double g = trem > 0 ? r / trem : INFINITY; /* as in sched_prior_jets */
+    *eta = m->eta_max;
+    *B = fmin(m->B_max, fmax(m->B_min, g));
+}

@@ -46,7 +46,7 @@
 struct sched_track {
     const optsched_model *m;
     int K, n, J;         /* modes, pieces, κ grid points */
-    double Tspan, u0;    /* u_j = u0 + j H_U */
+    double u0;           /* u_j = u0 + j H_U */
     double *s, *eta, *b; /* [n + 1], [n], [n] */
     /* per (node j, piece i), at index j n + i: */
     double *Q;          /* [J n][K K] eigenvectors (vector l at l K) */
@@ -125,7 +125,6 @@ sched_track *sched_track_alloc(const optsched_model *m, const optsched_schedule 
     p->m = m;
     p->K = K;
     p->n = n;
-    p->Tspan = m->T;
     p->s = malloc((size_t)(n + 1) * sizeof *p->s);
     p->eta = malloc((size_t)n * sizeof *p->eta);
     p->b = malloc((size_t)n * sizeof *p->b);
@@ -249,21 +248,21 @@ static double budget_of(const sched_track *p, int i, double t, double kappa, dou
  * non-decreasing G, safeguarded by bisection in ln κ. */
 static double solve_kappa(const sched_track *p, int i, double t, double r, double *dG)
 {
-    double lo = p->u0, hi = p->u0 + (p->J - 1) * H_U, u = 0.0;
+    double lo = p->u0, hi = p->u0 + (p->J - 1) * H_U, u = 0.0, Gk = 0;
     if (u <= lo || u >= hi) u = 0.5 * (lo + hi);
-    for (int it = 0; it < 200; it++) {
-        double Gk, G = budget_of(p, i, t, exp(u), &Gk);
-        if (fabs(G - r) <= 1e-14 * r) break;
+    for (int it = 0;; it++) { /* G and G_κ are always those of the returned κ */
+        const double G = budget_of(p, i, t, exp(u), &Gk);
+        if (fabs(G - r) <= 1e-14 * r || it == 199) break;
         if (G < r)
             lo = u;
         else
             hi = u;
+        if (hi - lo < 1e-15) break;
         double un = Gk > 0 ? u + (r - G) / (exp(u) * Gk) : NAN; /* dG/du = κ G_κ */
         if (!(un > lo && un < hi)) un = 0.5 * (lo + hi);
-        if (hi - lo < 1e-15) break;
         u = un;
     }
-    budget_of(p, i, t, exp(u), dG);
+    *dG = Gk;
     return exp(u);
 }
 
@@ -368,7 +367,7 @@ int sched_track_jets(sched_track *p, size_t n, const double *x, double *jets)
     double mom[OPTSCHED_MAX_MODES], pt[OPTSCHED_MAX_MODES], pj[OPTSCHED_MAX_MODES];
     for (size_t pt_i = 0; pt_i < n; pt_i++) {
         const double *a = x + pt_i * d;
-        const double r = fmax(0.0, a[K] * m->C), t = clampd(a[K + 1] * p->Tspan, 0.0, m->T);
+        const double r = fmax(0.0, a[K] * m->C), t = clampd(a[K + 1] * m->T, 0.0, m->T); /* T_span = T */
         const double trem = m->T - t;
         for (int k = 0; k < K; k++) mom[k] = a[k] * a[k];
         const int i = piece_of(p, t);
@@ -426,7 +425,7 @@ int sched_track_jets(sched_track *p, size_t n, const double *x, double *jets)
             J[3 + K + k] = 2 * pt[k];
         }
         J[1 + K] = Vr * m->C;
-        J[2 + K] = Vt * p->Tspan;
+        J[2 + K] = Vt * m->T;
     }
     return OPTSCHED_OK;
 }

@@ -196,13 +196,10 @@ static int improve(void *ctx, size_t n, const double *x, const double *jets, dou
     if (p->s.evaluate_prior && (p->track || p->prior)) { /* the prior's own policy */
         for (size_t i = 0; i < n; i++) {
             const double r = fmax(0.0, x[i * d + K] * m->C), t = x[i * d + K + 1] * p->Tspan;
-            if (p->track) {
+            if (p->track)
                 sched_track_controls(p->track, r, t, &u[2 * i], &u[2 * i + 1]);
-            } else {
-                const double trem = m->T - t, g = isfinite(trem) && trem > 0 ? r / trem : 0.0;
-                u[2 * i] = m->eta_max;
-                u[2 * i + 1] = isfinite(trem) && trem <= 0 ? m->B_max : fmin(m->B_max, fmax(m->B_min, g));
-            }
+            else
+                sched_prior_controls(m, r, t, &u[2 * i], &u[2 * i + 1]);
         }
         return OPTSCHED_OK;
     }
