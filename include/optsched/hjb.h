@@ -61,6 +61,24 @@ typedef struct {
      * Gaussian around its exact mean with 1.5× its standard deviation); the rest from the
      * box above. 0: box only. */
     double path_frac;
+    /* Fraction of interior points drawn near the states the policy under evaluation visits:
+     * the states given to optsched_hjb_problem_set_anchors (its runs from the initial state),
+     * each jittered — a_k by a factor 1 + 0.1 z plus 0.02 a_k(0) z', r by e^{0.1 z}, t by 1% of
+     * the span. Policy evaluation is only as good as the fit where the policy goes, and from
+     * round 1 on that is not where the box or the pace paths put points. 0: off; while no
+     * states are set, those points come from the other samplers. */
+    double onpolicy_frac;
+    /* 1: the residual is written on the compute clock dc = B dt, i.e. divided by B/B_ref
+     * (B_ref = clamp(C_max/T_span), the pace batch). Its zero set is the same PDE, but every
+     * coefficient is bounded (the speed in r is 1, in t at most 1/B_min), so points where the
+     * policy spends at B_max no longer dominate the least-squares fit by a factor up to
+     * (B_max/B_ref)². 0: the wall-clock residual. */
+    int compute_clock;
+    /* > 0: the residual is also divided by (V0(x) + f)/(V0(x0) + f), f = relative · V0(x0), with
+     * V0 the prior and x0 the initial state: an error in the residual integrates into a
+     * relative error of V, so the fit weighs the small values (late in a run, where the
+     * policy's gains are decided) like the large ones. 0: off; needs a prior. */
+    double relative;
     /* Diagnostic of the policy-evaluation step: with a prior, every round evaluates the prior's
      * own policy instead of improving on it, so the exact answer is V = V0 (a trained network
      * should leave the correction near zero). 0: normal policy iteration. */

@@ -68,6 +68,13 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "weight of those Monte Carlo values (1)", 0};
     t[n++] = (cli_arg){"--path-frac", CLI_DOUBLE, &c->path_frac, "[0,1]",
                        "share of collocation points near the pace policy's paths", 0};
+    t[n++] = (cli_arg){"--onpolicy-frac", CLI_DOUBLE, &c->onpolicy_frac, "[0,1]",
+                       "share of collocation points near the states the evaluated policy visits (needs --select-paths)", 0};
+    c->clock = "wall";
+    t[n++] = (cli_arg){"--clock", CLI_STRING, &c->clock, NULL,
+                       "residual clock: wall (dt) or compute (dc = B dt; every speed bounded)", 0};
+    t[n++] = (cli_arg){"--relative", CLI_DOUBLE, &c->relative, "[0,inf)",
+                       "residual relative to the prior V0, floor X*V0(initial state) (0: off)", 0};
     t[n++] = (cli_arg){"--lr-decay", CLI_DOUBLE, &c->lr_decay, "(0,1]",
                        "learning-rate factor over each round (1: constant)", 0};
     t[n++] = (cli_arg){"--lambda-bc", CLI_DOUBLE, &c->lambda_bc, "[0,inf)", "boundary weight", 0};
@@ -121,6 +128,9 @@ static int build(hjb_session *h, optsched_error *err)
     optsched_hjb_sampling_default(&samp);
     samp.fixed_point = h->o.fixed_point;
     samp.path_frac = h->o.path_frac;
+    samp.onpolicy_frac = h->o.onpolicy_frac;
+    samp.compute_clock = h->o.compute_clock;
+    samp.relative = h->o.relative;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
     const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
     if (prior != h->o.prior) /* resolved here, so that saved runs record which */
@@ -134,6 +144,9 @@ static int build(hjb_session *h, optsched_error *err)
     else
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--prior: expected openloop, pace, none or auto, got '%s'", h->o.prior);
+    if (h->o.relative > 0 && samp.prior == OPTSCHED_HJB_PRIOR_NONE)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--relative: needs a prior (--prior openloop, pace or auto), got none");
     if (!h->o.init[0]) snprintf(h->o.init, sizeof h->o.init, "constant");
     const int init_ol = !strcmp(h->o.init, "openloop");
     if (!init_ol && strcmp(h->o.init, "constant"))
@@ -172,7 +185,11 @@ static int build(hjb_session *h, optsched_error *err)
         return st;
     if ((st = optsched_dgm_solver_set_double(s, "lambda_bc", o->lambda_bc, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "lambda_struct", o->lambda_struct, err))) return st;
-    if ((st = optsched_dgm_solver_set_double(s, "lambda_data", o->lambda_data, err))) return st;
+    /* recorded states are value data only with mc_values (they may be there for on-policy
+     * sampling alone) */
+    if ((st = optsched_dgm_solver_set_double(s, "lambda_data", o->mc_values ? o->lambda_data : 0.0,
+                                             err)))
+        return st;
     if ((st = optsched_dgm_solver_set_double(s, "warmup", o->warmup, err))) return st;
     return OPTSCHED_OK;
 }
@@ -209,6 +226,17 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (h->o.mc_values && h->o.select_paths <= 0)
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--mc-values: needs validation paths, --select-paths in [1, 1000000]");
+    if (seen(t, n, "--onpolicy-frac")) h->o.onpolicy_frac = c->onpolicy_frac;
+    if (h->o.onpolicy_frac > 0 && h->o.select_paths <= 0)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--onpolicy-frac: needs validation paths, --select-paths in [1, 1000000]");
+    if (seen(t, n, "--clock")) {
+        if (strcmp(c->clock, "wall") && strcmp(c->clock, "compute"))
+            return optsched_error_set(err, OPTSCHED_EINVAL,
+                                      "--clock: expected wall or compute, got '%s'", c->clock);
+        h->o.compute_clock = !strcmp(c->clock, "compute");
+    }
+    if (seen(t, n, "--relative")) h->o.relative = c->relative;
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
@@ -266,6 +294,9 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "lr", o->lr);
     cJSON_AddNumberToObject(t, "lr_decay", o->lr_decay);
     cJSON_AddNumberToObject(t, "path_frac", o->path_frac);
+    cJSON_AddNumberToObject(t, "onpolicy_frac", o->onpolicy_frac);
+    cJSON_AddStringToObject(t, "clock", o->compute_clock ? "compute" : "wall");
+    cJSON_AddNumberToObject(t, "relative", o->relative);
     cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
     cJSON_AddBoolToObject(t, "mc_values", o->mc_values);
     cJSON_AddNumberToObject(t, "lambda_data", o->lambda_data);
@@ -522,10 +553,11 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
     optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
     optsched_mc_result res;
     recorder rc = {.pol = &pol, .h = h, .dt = optsched_model_time_span(h->m) / o.steps};
-    int st = h->o.mc_values ? optsched_mc_run(h->m, record_policy, &rc, &o, &res, err)
-                            : optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, &res, err);
+    const int record = h->o.mc_values || h->o.onpolicy_frac > 0;
+    int st = record ? optsched_mc_run(h->m, record_policy, &rc, &o, &res, err)
+                    : optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, &res, err);
     optsched_hjb_policy_clear(&pol);
-    if (!st && h->o.mc_values) {
+    if (!st && record) {
         st = anchors_from(h, &rc, &res, err);
         if (st) optsched_mc_result_free(&res);
     }
@@ -685,6 +717,10 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->lr = num(t, "lr", 1e-3);
     o->lr_decay = num(t, "lr_decay", 1);
     o->path_frac = num(t, "path_frac", 0);
+    o->onpolicy_frac = num(t, "onpolicy_frac", 0);
+    const cJSON *ck = cJSON_GetObjectItemCaseSensitive(t, "clock");
+    o->compute_clock = cJSON_IsString(ck) && !strcmp(ck->valuestring, "compute");
+    o->relative = num(t, "relative", 0);
     o->select_paths = (int)num(t, "select_paths", 0);
     o->mc_values = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "mc_values"));
     o->lambda_data = num(t, "lambda_data", 1);
@@ -715,7 +751,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     for (int i = 0; i < nv; i++)
         if (h->best < 0 || val[i].mean < val[h->best].mean) h->best = i;
     if (!st && h->best >= 0) st = read_best(h, err);
-    if (!st && o->mc_values) st = read_values(h, err);
+    if (!st && (o->mc_values || o->onpolicy_frac > 0)) st = read_values(h, err);
     if (!st && nv) {
         optsched_dgm_stats ds;
         optsched_dgm_solver_get_stats(h->solver, &ds);

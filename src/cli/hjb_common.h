@@ -17,11 +17,13 @@ typedef struct {
     const char *precision;
     const char *init; /* round-0 policy: "constant" (default) or "openloop" */
     const char *prior; /* "pace" (default) or "none" */
+    const char *clock; /* residual clock: "wall" or "compute" */
     int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values;
-    double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
+    double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
+        warmup;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 20
+#define HJB_TRAIN_FLAGS 23
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -31,7 +33,10 @@ typedef struct {
     int rounds, iters, batch, width, layers, fixed_point;
     int select_paths; /* > 0: validate every round's greedy policy on this many paths */
     int mc_values;    /* 1: the validation paths also give the next round value data */
+    int compute_clock; /* 1: the residual on the compute clock (hjb.h) */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
+    double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
+    double relative;      /* the residual relative to the prior (hjb.h); 0: off */
     uint64_t seed;
 } hjb_train_opts;
 

@@ -24,14 +24,21 @@ struct optsched_hjb_problem {
      * mean and standard deviation of a_k at NPATH times spread over [0, path_end] */
     double path_end, path_B;
     double *path_mean, *path_sd; /* [NPATH][K] */
-    /* value data: states (network inputs) and Monte Carlo samples of the loss from them */
+    /* states the policy under evaluation visits (network inputs), each with a Monte Carlo
+     * sample of the loss its run reached: value data, and centres of on-policy sampling */
     size_t nanchor;
     double *anchor_x, *anchor_y; /* [nanchor][K + 2], [nanchor] */
+    /* residual weighting (hjb.h): the pace batch, and V0(x0) + f and f of the relative weight */
+    double B_ref, rel_scale, rel_floor;
+    double *wjets; /* [wcap][C] prior jets for the relative weight */
+    size_t wcap;
 };
 
 #define NPATH 129
 /* counters of the path sampler, apart from the box sampler's (pt·(K + 2) + j) */
 #define PATH_INDEX0 ((uint64_t)1 << 40)
+/* and of the on-policy sampler (pt·(K + 3) + j) */
+#define ONPOLICY_INDEX0 ((uint64_t)1 << 41)
 
 #define CH_A(k) (1 + (k))
 #define CH_R(K) (1 + (K))
@@ -44,7 +51,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
     *s = (optsched_hjb_sampling){
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
-        .evaluate_prior = 0};
+        .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .evaluate_prior = 0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -125,12 +132,38 @@ static void sample_path(const optsched_hjb_problem *p, const optsched_dgm_rng *r
     xi[K + 1] = t / p->Tspan;
 }
 
+/* A point near a state the policy under evaluation visited (hjb.h, onpolicy_frac). */
+static void sample_onpolicy(const optsched_hjb_problem *p, const optsched_dgm_rng *rng, size_t pt,
+                            double *xi)
+{
+    const optsched_model *m = p->m;
+    const int K = m->K, d = K + 2;
+    const uint64_t base = ONPOLICY_INDEX0 + (uint64_t)pt * (uint64_t)(K + 3);
+    size_t j = (size_t)(optsched_dgm_rng_uniform(rng, base, 1) * (double)p->nanchor);
+    if (j >= p->nanchor) j = p->nanchor - 1;
+    const double *c = p->anchor_x + j * (size_t)d;
+    for (int k = 0; k < K; k++) {
+        const uint64_t idx = base + 1 + (uint64_t)k;
+        xi[k] = c[k] * (1 + 0.1 * optsched_dgm_rng_normal(rng, idx, 0)) +
+                0.02 * m->a0[k] * optsched_dgm_rng_normal(rng, idx, 1);
+    }
+    const uint64_t idx = base + 1 + (uint64_t)K;
+    xi[K] = fmin(1.0, fmax(0.0, c[K] * exp(0.1 * optsched_dgm_rng_normal(rng, idx, 0))));
+    xi[K + 1] = fmin(1.0, fmax(0.0, c[K + 1] + 0.01 * optsched_dgm_rng_normal(rng, idx, 1)));
+}
+
 static int sample_interior(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x)
 {
     const optsched_hjb_problem *p = ctx;
     const int K = p->m->K, d = K + 2;
     for (size_t i = 0; i < n; i++) {
         double *xi = x + i * d;
+        if (p->s.onpolicy_frac > 0 && p->nanchor > 0 &&
+            optsched_dgm_rng_uniform(rng, ONPOLICY_INDEX0 + (uint64_t)i * (uint64_t)(K + 3), 0) <
+                p->s.onpolicy_frac) {
+            sample_onpolicy(p, rng, i, xi);
+            continue;
+        }
         if (p->s.path_frac > 0 &&
             optsched_dgm_rng_uniform(rng, PATH_INDEX0 + (uint64_t)i * (uint64_t)d + (uint64_t)K, 1) <
                 p->s.path_frac) {
@@ -217,11 +250,13 @@ static int improve(void *ctx, size_t n, const double *x, const double *jets, dou
     return OPTSCHED_OK;
 }
 
+static int prior(void *ctx, size_t n, const double *x, double *jets);
+
 /* ∂_tV + Σ_k [−ηλ_kPa_k ∂_{a_k}V + η²λ_k(ℓ+σ²)/(2B) ∂²_{a_k}V] − B ∂_rV, in the
- * network's coordinates. */
+ * network's coordinates, times the weight of hjb.h (compute_clock, relative). */
 static int residual(void *ctx, size_t n, const double *x, const double *u, double *r0, double *coef)
 {
-    const optsched_hjb_problem *p = ctx;
+    optsched_hjb_problem *p = ctx;
     const optsched_model *m = p->m;
     const int K = m->K, d = K + 2, C = NCH(K);
     for (size_t i = 0; i < n; i++) {
@@ -236,6 +271,23 @@ static int residual(void *ctx, size_t n, const double *x, const double *u, doubl
         }
         c[CH_R(K)] = -B / m->C;
         c[CH_T(K)] = 1.0 / p->Tspan;
+    }
+    const int relative = p->rel_scale > 0;
+    if (!p->s.compute_clock && !relative) return OPTSCHED_OK;
+    if (relative && n > p->wcap) {
+        double *w = realloc(p->wjets, n * (size_t)C * sizeof *w);
+        if (!w) return OPTSCHED_ENOMEM;
+        p->wjets = w;
+        p->wcap = n;
+    }
+    int st = relative ? prior(p, n, x, p->wjets) : OPTSCHED_OK;
+    if (st) return st;
+    for (size_t i = 0; i < n; i++) {
+        double w = 1.0;
+        if (p->s.compute_clock) w *= p->B_ref / u[2 * i + 1];
+        if (relative) w *= p->rel_scale / (fmax(0.0, p->wjets[i * (size_t)C]) + p->rel_floor);
+        r0[i] *= w;
+        for (int k = 0; k < C; k++) coef[i * (size_t)C + (size_t)k] *= w;
     }
     return OPTSCHED_OK;
 }
@@ -350,6 +402,24 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         return NULL;
     }
     p->s.prior_schedule = NULL; /* copied into the table */
+    p->B_ref = fmin(m->B_max, fmax(m->B_min, m->C / p->Tspan));
+    if (p->s.relative > 0) {
+        if (!p->prior && !p->track) {
+            optsched_hjb_problem_free(p);
+            optsched_error_set(err, OPTSCHED_EINVAL, "hjb: a relative residual needs a prior");
+            return NULL;
+        }
+        double x0[OPTSCHED_MAX_MODES + 2], J0[NCH(OPTSCHED_MAX_MODES)];
+        optsched_hjb_input(p, m->a0, m->C, 0.0, x0);
+        if (prior(p, 1, x0, J0) || !(J0[0] > 0)) {
+            optsched_hjb_problem_free(p);
+            optsched_error_set(err, OPTSCHED_EINVAL,
+                               "hjb: a relative residual needs a positive prior at the initial state");
+            return NULL;
+        }
+        p->rel_floor = p->s.relative * J0[0];
+        p->rel_scale = J0[0] + p->rel_floor;
+    }
     const int K = m->K;
     for (int k = 0; k < K; k++) {
         p->second[k] = k;
@@ -389,5 +459,6 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p)
     free(p->path_sd);
     free(p->anchor_x);
     free(p->anchor_y);
+    free(p->wjets);
     free(p);
 }
