@@ -3,8 +3,11 @@
  * data term and the prior (a toy problem). */
 #include "check.h"
 #include "optsched/dgm.h"
+#include "nn/dgm_internal.h"
 
+#include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -129,13 +132,29 @@ static int toy_prior(void *ctx, size_t n, const double *x, double *jets)
     return 0;
 }
 
-static void data_case(int with_prior)
+/* Multiplier S = (1 + x1)(1 + x0^2): nowhere zero, so the data can still be fitted. */
+static int toy_mult(void *ctx, size_t n, const double *x, double *jets)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        const double x0 = x[2 * i], x1 = x[2 * i + 1];
+        double *J = jets + 4 * i;
+        J[0] = (1 + x1) * (1 + x0 * x0);
+        J[1] = (1 + x1) * 2 * x0;
+        J[2] = 1 + x0 * x0;
+        J[3] = (1 + x1) * 2;
+    }
+    return 0;
+}
+
+static void data_case(int with_prior, int with_mult)
 {
     static const int second[1] = {0};
     optsched_dgm_problem tp = {.name = "toy", .dim = 2, .nsecond = 1, .second = second, .ncontrols = 1,
                                .sample_interior = toy_points, .sample_boundary = toy_boundary,
                                .improve = toy_improve, .residual = toy_residual,
-                               .sample_data = toy_data, .prior = with_prior ? toy_prior : NULL};
+                               .sample_data = toy_data, .prior = with_prior ? toy_prior : NULL,
+                               .multiplier = with_mult ? toy_mult : NULL};
     optsched_error err;
     optsched_dgm_solver *s = optsched_dgm_solver_create(&tp, &err);
     const char *o[][2] = {{"precision", "f64"}, {"width", "16"}, {"layers", "1"}, {"rounds", "1"},
@@ -155,14 +174,108 @@ static void data_case(int with_prior)
     CHECK_OK(optsched_dgm_solver_solve(s, &err), err);
     CHECK_OK(optsched_dgm_solver_eval(s, 5, x, jets, &err), err);
     for (int i = 0; i < 5; i++)
-        CHECK_ABS(jets[4 * i], 0.3 + 0.2 * x[2 * i], 0.02, with_prior ? "data fit (prior)" : "data fit");
+        CHECK_ABS(jets[4 * i], 0.3 + 0.2 * x[2 * i], 0.02, with_mult ? "data fit (prior, multiplier)" : with_prior ? "data fit (prior)" : "data fit");
+    if (with_mult) { /* the reported jets are those of V0 + S N: against central differences */
+        const double h = 1e-4;
+        for (int i = 0; i < 5; i++) {
+            double xp[2 * 5], V[5], J5[4 * 5];
+            for (int k = 0; k < 5; k++) {
+                xp[2 * k] = x[2 * i] + (k == 1 ? h : k == 2 ? -h : 0);
+                xp[2 * k + 1] = x[2 * i + 1] + (k == 3 ? h : k == 4 ? -h : 0);
+            }
+            CHECK_OK(optsched_dgm_solver_eval(s, 5, xp, J5, &err), err);
+            for (int k = 0; k < 5; k++) V[k] = J5[4 * k];
+            const double *J = jets + 4 * i;
+            CHECK_ABS(J[1], (V[1] - V[2]) / (2 * h), 1e-6, "multiplier: dV/dx0 against differences");
+            CHECK_ABS(J[2], (V[3] - V[4]) / (2 * h), 1e-6, "multiplier: dV/dx1 against differences");
+            CHECK_ABS(J[3], (V[1] - 2 * V[0] + V[2]) / (h * h), 1e-4, "multiplier: d2V/dx0^2 against differences");
+        }
+    }
+    optsched_dgm_solver_destroy(s);
+}
+
+/* A problem the multiplier must solve through the residual alone: V_x1 = f on [0,1]², with
+ * V = V0 = x0² on x1 = 0 held exactly by S = x1 (no boundary loss), f = sin(x0 + 1) from the
+ * exact V* = x0² + x1 sin(x0 + 1) (unique: the data on x1 = 0 fix each line x0 = const). */
+static int ode_residual(void *ctx, size_t n, const double *x, const double *u, double *r0, double *coef)
+{
+    (void)ctx; (void)u;
+    for (size_t i = 0; i < n; i++) {
+        r0[i] = -sin(x[2 * i] + 1);
+        coef[4 * i] = 0;
+        coef[4 * i + 1] = 0;
+        coef[4 * i + 2] = 1;
+        coef[4 * i + 3] = 0;
+    }
+    return 0;
+}
+static int ode_mult(void *ctx, size_t n, const double *x, double *jets)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        double *J = jets + 4 * i;
+        J[0] = x[2 * i + 1];
+        J[1] = 0;
+        J[2] = 1;
+        J[3] = 0;
+    }
+    return 0;
+}
+
+static void multiplier_pde_case(void)
+{
+    static const int second[1] = {0};
+    optsched_dgm_problem tp = {.name = "ode", .dim = 2, .nsecond = 1, .second = second, .ncontrols = 1,
+                               .sample_interior = toy_points, .sample_boundary = toy_boundary,
+                               .improve = toy_improve, .residual = ode_residual,
+                               .prior = toy_prior, .multiplier = ode_mult};
+    optsched_error err;
+    optsched_dgm_solver *s = optsched_dgm_solver_create(&tp, &err);
+    const char *o[][2] = {{"precision", "f64"}, {"width", "16"}, {"layers", "1"}, {"rounds", "1"},
+                          {"iters", "800"}, {"warmup", "0"}, {"batch", "128"}, {"lambda_bc", "0"},
+                          {"lambda_struct", "0"}, {"lr", "5e-3"}, {"lr_decay", "0.1"}, {"seed", "5"}};
+    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
+        CHECK_OK(optsched_dgm_solver_set(s, o[i][0], o[i][1], &err), err);
+    CHECK_OK(optsched_dgm_solver_solve(s, &err), err);
+    double x[2 * 5] = {0.1, 0.2, 0.5, 0.5, 0.9, 0.1, 0.3, 0.8, 0.7, 0.95}, jets[4 * 5];
+    CHECK_OK(optsched_dgm_solver_eval(s, 5, x, jets, &err), err);
+    for (int i = 0; i < 5; i++) {
+        const double x0 = x[2 * i], x1 = x[2 * i + 1];
+        printf("multiplier PDE: V(%.2f, %.2f) = %.5f, exact %.5f\n", x0, x1, jets[4 * i], x0 * x0 + x1 * sin(x0 + 1));
+        CHECK_ABS(jets[4 * i], x0 * x0 + x1 * sin(x0 + 1), 0.01, "multiplier: PDE solution");
+    }
     optsched_dgm_solver_destroy(s);
 }
 
 int main(void)
 {
-    data_case(0);
-    data_case(1);
+    data_case(0, 0);
+    data_case(1, 0);
+    data_case(1, 1);
+    multiplier_pde_case();
+    /* the transpose of the product rule, exactly: <P(S) jn, dv> = <jn, P(S)ᵀ dv> for random
+     * jets (dim 5, second derivatives in inputs 0, 3, 4), to rounding */
+    {
+        static const int sec[3] = {0, 3, 4};
+        enum { D = 5, CC = 1 + D + 3 };
+        optsched_dgm_rng rr = {11, 9, 0};
+        for (int trial = 0; trial < 20; trial++) {
+            double S[CC], jn[CC], dv[CC], jv[CC], dn[CC], lhs = 0, rhs = 0, mag = 0;
+            for (int c = 0; c < CC; c++) {
+                S[c] = optsched_dgm_rng_normal(&rr, (uint64_t)(trial * 100 + c), 0);
+                jn[c] = optsched_dgm_rng_normal(&rr, (uint64_t)(trial * 100 + c), 1);
+                dv[c] = optsched_dgm_rng_normal(&rr, (uint64_t)(trial * 100 + 50 + c), 0);
+            }
+            dgm_mul_jets(D, 3, sec, S, jn, jv);
+            dgm_mul_jets_adj(D, 3, sec, S, dv, dn);
+            for (int c = 0; c < CC; c++) {
+                lhs += jv[c] * dv[c];
+                rhs += jn[c] * dn[c];
+                mag += fabs(jv[c] * dv[c]);
+            }
+            CHECK_ABS(lhs, rhs, 1e-13 * mag, "product rule: adjoint identity");
+        }
+    }
     optsched_error err;
     optsched_dgm_merton_default(&M);
     CHECK_OK(optsched_dgm_merton_problem(&P, &M, &err), err);

@@ -36,13 +36,13 @@ $O hjb train --weights "$tmp/b" --resume >/dev/null || bad "resume exit"
 cmp -s "$tmp/a" "$tmp/b" && ok "killed + resumed weights identical to an uninterrupted run" || bad "resumed weights differ"
 
 # the same with Monte Carlo value data and on-policy points from the validation paths (and the
-# compute-clock, relative residual), killed in the second round
-MCV="$SMALL --select-paths 100 --mc-values --lambda-data 5 --onpolicy-frac 0.5 --clock compute --relative 0.3"
+# compute-clock, relative residual, exact boundary), killed in the second round
+MCV="$SMALL --select-paths 100 --mc-values --lambda-data 5 --onpolicy-frac 0.5 --clock compute --relative 0.3 --exact-boundary"
 $O hjb train $MCV --weights "$tmp/v1" --json >"$tmp/v1.json" || bad "train --mc-values exit"
 check_json "--mc-values: recorded, validated at each round boundary" "$tmp/v1.json" \
   "d['train']['mc_values'] and [v['iteration'] for v in d['stats']['validation']] == [0, 150, 300]"
-check_json "--onpolicy-frac, --clock, --relative: recorded" "$tmp/v1.json" \
-  "d['train']['onpolicy_frac'] == 0.5 and d['train']['clock'] == 'compute' and d['train']['relative'] == 0.3"
+check_json "--onpolicy-frac, --clock, --relative, --exact-boundary: recorded" "$tmp/v1.json" \
+  "d['train']['onpolicy_frac'] == 0.5 and d['train']['clock'] == 'compute' and d['train']['relative'] == 0.3 and d['train']['exact_boundary']"
 [ -s "$tmp/v1.values" ] && ok "--mc-values: the value data are kept beside the weights" || bad "no .values file"
 $O hjb train $MCV --weights "$tmp/v2" --checkpoint-every 10 >/dev/null 2>&1 &
 pid=$!
@@ -83,6 +83,7 @@ expect2 "--clock: expected wall or compute" hjb train --weights "$tmp/c" --clock
 expect2 "--onpolicy-frac: needs validation paths" hjb train --weights "$tmp/c" --onpolicy-frac 0.5 --select-paths 0
 expect2 "--onpolicy-frac: expected a number in \[0,1\]" hjb train --weights "$tmp/c" --onpolicy-frac 1.5
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none
+expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none
 expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"
 expect2 "--state: expected 4 numbers" hjb eval --weights "$tmp/a" --state 1/2/3
 expect2 "unknown subcommand" hjb fly

@@ -212,6 +212,15 @@ typedef struct optsched_dgm_problem {
      * is the exact value of a feasible policy makes the first improvement exact. NULL: V = N_theta. */
     int (*prior)(void *ctx, size_t n, const double *x, double *jets);
 
+    /* Optional multiplier S with known jets (all C channels, like the prior's): the network
+     * then represents N in V = V0 + S·N_theta, and every loss term and reported jet is that
+     * of this V (product rule). An S that vanishes on the boundary makes the boundary
+     * condition exact — V = V0 there whatever the network — instead of a penalty whose balance
+     * against the residual decides how well the level of V is held (the residual of a PDE
+     * without a zeroth-order term does not see the level at all); an S that scales like V0
+     * makes N a relative correction. NULL: S = 1. */
+    int (*multiplier)(void *ctx, size_t n, const double *x, double *jets);
+
     /* Optional value data: up to n points x[n][dim] with values V should take there
      * (*got of them; 0 when there is none yet), fitted after each round's warm-up with
      * weight lambda_data · mean (V − target)². For Monte Carlo targets of the frozen policy's

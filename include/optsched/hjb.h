@@ -79,6 +79,12 @@ typedef struct {
      * relative error of V, so the fit weighs the small values (late in a run, where the
      * policy's gains are decided) like the large ones. 0: off; needs a prior. */
     double relative;
+    /* 1: V = V0 + S·N with S = (r/C_max)(1 − t/T_span) — times (V0 + f)/(V0(x0) + f) when
+     * relative > 0 — so the boundary condition holds exactly (V0, the prior, meets it) and
+     * the network's output is a correction relative to V0. The residual has no zeroth-order
+     * term, so it does not fix the level of V: with the boundary as a penalty, the level
+     * floats with the balance of the two terms. Needs a prior. 0: V = V0 + N. */
+    int hard_boundary;
     /* Diagnostic of the policy-evaluation step: with a prior, every round evaluates the prior's
      * own policy instead of improving on it, so the exact answer is V = V0 (a trained network
      * should leave the correction near zero). 0: normal policy iteration. */

@@ -70,6 +70,8 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "share of collocation points near the pace policy's paths", 0};
     t[n++] = (cli_arg){"--onpolicy-frac", CLI_DOUBLE, &c->onpolicy_frac, "[0,1]",
                        "share of collocation points near the states the evaluated policy visits (needs --select-paths)", 0};
+    t[n++] = (cli_arg){"--exact-boundary", CLI_FLAG, &c->exact_boundary, NULL,
+                       "V = prior + (r/C)(1-t/T) x network: the boundary condition holds exactly (needs a prior)", 0};
     c->clock = "wall";
     t[n++] = (cli_arg){"--clock", CLI_STRING, &c->clock, NULL,
                        "residual clock: wall (dt) or compute (dc = B dt; every speed bounded)", 0};
@@ -131,6 +133,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.onpolicy_frac = h->o.onpolicy_frac;
     samp.compute_clock = h->o.compute_clock;
     samp.relative = h->o.relative;
+    samp.hard_boundary = h->o.exact_boundary;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
     const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
     if (prior != h->o.prior) /* resolved here, so that saved runs record which */
@@ -144,6 +147,9 @@ static int build(hjb_session *h, optsched_error *err)
     else
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--prior: expected openloop, pace, none or auto, got '%s'", h->o.prior);
+    if (h->o.exact_boundary && samp.prior == OPTSCHED_HJB_PRIOR_NONE)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--exact-boundary: needs a prior (--prior openloop, pace or auto), got none");
     if (h->o.relative > 0 && samp.prior == OPTSCHED_HJB_PRIOR_NONE)
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--relative: needs a prior (--prior openloop, pace or auto), got none");
@@ -237,6 +243,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
         h->o.compute_clock = !strcmp(c->clock, "compute");
     }
     if (seen(t, n, "--relative")) h->o.relative = c->relative;
+    if (c->exact_boundary) h->o.exact_boundary = 1;
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
@@ -297,6 +304,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "onpolicy_frac", o->onpolicy_frac);
     cJSON_AddStringToObject(t, "clock", o->compute_clock ? "compute" : "wall");
     cJSON_AddNumberToObject(t, "relative", o->relative);
+    cJSON_AddBoolToObject(t, "exact_boundary", o->exact_boundary);
     cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
     cJSON_AddBoolToObject(t, "mc_values", o->mc_values);
     cJSON_AddNumberToObject(t, "lambda_data", o->lambda_data);
@@ -721,6 +729,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     const cJSON *ck = cJSON_GetObjectItemCaseSensitive(t, "clock");
     o->compute_clock = cJSON_IsString(ck) && !strcmp(ck->valuestring, "compute");
     o->relative = num(t, "relative", 0);
+    o->exact_boundary = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "exact_boundary"));
     o->select_paths = (int)num(t, "select_paths", 0);
     o->mc_values = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "mc_values"));
     o->lambda_data = num(t, "lambda_data", 1);

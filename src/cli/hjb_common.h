@@ -18,12 +18,12 @@ typedef struct {
     const char *init; /* round-0 policy: "constant" (default) or "openloop" */
     const char *prior; /* "pace" (default) or "none" */
     const char *clock; /* residual clock: "wall" or "compute" */
-    int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values;
+    int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
         warmup;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 23
+#define HJB_TRAIN_FLAGS 24
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -34,6 +34,7 @@ typedef struct {
     int select_paths; /* > 0: validate every round's greedy policy on this many paths */
     int mc_values;    /* 1: the validation paths also give the next round value data */
     int compute_clock; /* 1: the residual on the compute clock (hjb.h) */
+    int exact_boundary; /* 1: V = V0 + S N with S zero on the boundary (hjb.h hard_boundary) */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */

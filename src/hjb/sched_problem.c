@@ -32,6 +32,8 @@ struct optsched_hjb_problem {
     double B_ref, rel_scale, rel_floor;
     double *wjets; /* [wcap][C] prior jets for the relative weight */
     size_t wcap;
+    double *mjets; /* [mcap][C] prior jets for the multiplier */
+    size_t mcap;
 };
 
 #define NPATH 129
@@ -51,7 +53,8 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
     *s = (optsched_hjb_sampling){
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
-        .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .evaluate_prior = 0};
+        .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .hard_boundary = 0,
+        .evaluate_prior = 0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -366,6 +369,44 @@ static int prior(void *ctx, size_t n, const double *x, double *jets)
     return p->track ? sched_track_jets(p->track, n, x, jets) : sched_prior_jets(p->prior, n, x, jets);
 }
 
+/* S = q w, q = r̃ (1 − t̃), w = (V0 + f)/(V0(x0) + f) or 1 (hjb.h, hard_boundary). */
+static int multiplier(void *ctx, size_t n, const double *x, double *jets)
+{
+    optsched_hjb_problem *p = ctx;
+    const int K = p->m->K, d = K + 2, C = NCH(K);
+    const int relative = p->rel_scale > 0;
+    if (relative && n > p->mcap) {
+        double *w = realloc(p->mjets, n * (size_t)C * sizeof *w);
+        if (!w) return OPTSCHED_ENOMEM;
+        p->mjets = w;
+        p->mcap = n;
+    }
+    int st = relative ? prior(p, n, x, p->mjets) : OPTSCHED_OK;
+    if (st) return st;
+    for (size_t i = 0; i < n; i++) {
+        const double r = x[i * d + K], t = x[i * d + K + 1];
+        const double q = r * (1 - t), q_r = 1 - t, q_t = -r;
+        double *S = jets + i * (size_t)C;
+        for (int k = 0; k < C; k++) S[k] = 0.0;
+        if (!relative) {
+            S[0] = q;
+            S[CH_R(K)] = q_r;
+            S[CH_T(K)] = q_t;
+            continue;
+        }
+        const double *W = p->mjets + i * (size_t)C, c = 1.0 / p->rel_scale;
+        const double w = (fmax(0.0, W[0]) + p->rel_floor) * c;
+        S[0] = q * w;
+        for (int k = 0; k < K; k++) {
+            S[CH_A(k)] = q * W[CH_A(k)] * c;
+            S[CH_AA(K, k)] = q * W[CH_AA(K, k)] * c;
+        }
+        S[CH_R(K)] = q_r * w + q * W[CH_R(K)] * c;
+        S[CH_T(K)] = q_t * w + q * W[CH_T(K)] * c;
+    }
+    return OPTSCHED_OK;
+}
+
 optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
                                                   const optsched_hjb_sampling *s,
                                                   optsched_dgm_problem *prob, optsched_error *err)
@@ -403,6 +444,11 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
     }
     p->s.prior_schedule = NULL; /* copied into the table */
     p->B_ref = fmin(m->B_max, fmax(m->B_min, m->C / p->Tspan));
+    if (p->s.hard_boundary && !p->prior && !p->track) {
+        optsched_hjb_problem_free(p);
+        optsched_error_set(err, OPTSCHED_EINVAL, "hjb: an exact boundary needs a prior");
+        return NULL;
+    }
     if (p->s.relative > 0) {
         if (!p->prior && !p->track) {
             optsched_hjb_problem_free(p);
@@ -443,6 +489,7 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         .npenalty = K + 2,
         .penalty = p->penalty,
         .prior = p->prior || p->track ? prior : NULL,
+        .multiplier = p->s.hard_boundary ? multiplier : NULL,
         .sample_data = sample_data,
     };
     return p;
@@ -460,5 +507,6 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p)
     free(p->anchor_x);
     free(p->anchor_y);
     free(p->wjets);
+    free(p->mjets);
     free(p);
 }

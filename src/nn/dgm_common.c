@@ -1,6 +1,7 @@
 /* DGM engine: precision-independent pieces — parameter layout, jet channels, and the
- * counter-based random numbers plug-ins sample with. */
+ * counter-based random numbers plug-ins sample with, and the product rule of a multiplier. */
 #include "optsched/dgm.h"
+#include "nn/dgm_internal.h"
 
 #include <math.h>
 
@@ -71,4 +72,34 @@ double optsched_dgm_rng_normal(const optsched_dgm_rng *rng, uint64_t index, unsi
     double u1 = open01(r.v[0], r.v[1]), u2 = open01(r.v[2], r.v[3]);
     double rad = sqrt(-2.0 * log(u1)), ang = 6.283185307179586476925286766559 * u2;
     return lane ? rad * sin(ang) : rad * cos(ang);
+}
+
+/* The jets of S·N from those of S and N (channels: value, ∂_i for i < dim, ∂²_{second[j]}):
+ * (SN) = S N, ∂_i(SN) = S_i N + S N_i, ∂²_i(SN) = S_ii N + 2 S_i N_i + S N_ii. */
+void dgm_mul_jets(int dim, int ns, const int *second, const double *S, const double *jn,
+                         double *jv)
+{
+    jv[0] = S[0] * jn[0];
+    for (int i = 0; i < dim; i++) jv[1 + i] = S[1 + i] * jn[0] + S[0] * jn[1 + i];
+    for (int j = 0; j < ns; j++) {
+        const int i = second[j], c = 1 + dim + j;
+        jv[c] = S[c] * jn[0] + 2 * S[1 + i] * jn[1 + i] + S[0] * jn[c];
+    }
+}
+
+/* Its transpose: dn = (∂ jv / ∂ jn)ᵀ dv. */
+void dgm_mul_jets_adj(int dim, int ns, const int *second, const double *S, const double *dv,
+                             double *dn)
+{
+    dn[0] = S[0] * dv[0];
+    for (int i = 0; i < dim; i++) {
+        dn[0] += S[1 + i] * dv[1 + i];
+        dn[1 + i] = S[0] * dv[1 + i];
+    }
+    for (int j = 0; j < ns; j++) {
+        const int i = second[j], c = 1 + dim + j;
+        dn[0] += S[c] * dv[c];
+        dn[1 + i] += 2 * S[1 + i] * dv[c];
+        dn[c] = S[0] * dv[c];
+    }
 }

@@ -28,6 +28,18 @@ typedef struct dgm_state_view {
     double *lr; /* Adam's current learning rate */
 } dgm_state_view;
 
+/* The most jet channels a problem with a multiplier may have (the product rule works on
+ * per-point arrays of this size on the stack). */
+#define DGM_MAX_CHANNELS 1024
+
+/* The jets of S·N from those of S and N (channels: value, ∂_i for i < dim, ∂²_{second[j]}):
+ * (SN) = S N, ∂_i(SN) = S_i N + S N_i, ∂²_i(SN) = S_ii N + 2 S_i N_i + S N_ii. */
+void dgm_mul_jets(int dim, int ns, const int *second, const double *S, const double *jn,
+                  double *jv);
+/* Its transpose: dn = (∂ jv / ∂ jn)ᵀ dv. */
+void dgm_mul_jets_adj(int dim, int ns, const int *second, const double *S, const double *dv,
+                      double *dn);
+
 /* RNG streams of the trainer's samplers. */
 enum { DGM_STREAM_INTERIOR = 1, DGM_STREAM_BOUNDARY = 2, DGM_STREAM_DATA = 3 };
 

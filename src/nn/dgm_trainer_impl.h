@@ -13,6 +13,8 @@
  * With a prior V0 the network N is the correction, V = V0 + N: V0 is subtracted from boundary
  * and data targets, its part of the linear residual moves into r0, the penalties see V0 + N,
  * and every reported jet (evaluation, the frozen policy) is that of the sum.
+ * With a multiplier S as well, V = V0 + S·N: the loss terms are formed on the jets of V (product
+ * rule, mul_jets) and their gradients taken back to N's jets by its transpose.
  * The loss callbacks only read their context and write per-point slots, so the engine may run
  * them concurrently on disjoint chunks. */
 #include <stdlib.h>
@@ -38,11 +40,15 @@ typedef struct {
     REAL *grad, *xr, *xbr, *jr;
     double *x, *xb, *tb, *jd, *u, *r0, *coef, *pde, *pen;
     double *pj, *pt; /* prior jets at the interior batch; prior scratch for evaluations */
+    double *ms, *mt; /* multiplier jets at the interior batch; multiplier scratch */
 } F(tstate);
+
 
 typedef struct {
     const double *target;
     double scale; /* lambda_bc / nb */
+    const double *mult; /* [n][mstride] multiplier jets (value in channel 0), or NULL */
+    size_t mstride;
 } F(bc_ctx);
 
 static double F(bc_loss)(void *ctx, size_t p0, size_t n, int C, const double *jets, double *djets)
@@ -50,9 +56,10 @@ static double F(bc_loss)(void *ctx, size_t p0, size_t n, int C, const double *je
     const F(bc_ctx) *c = ctx;
     double s = 0;
     for (size_t p = 0; p < n; p++) {
-        double e = jets[p * C] - c->target[p0 + p];
+        const double S = c->mult ? c->mult[(p0 + p) * c->mstride] : 1.0;
+        double e = S * jets[p * C] - c->target[p0 + p];
         s += c->scale * e * e;
-        djets[p * C] = 2 * c->scale * e;
+        djets[p * C] = 2 * c->scale * e * S;
     }
     return s;
 }
@@ -64,11 +71,47 @@ typedef struct {
     double scale, pscale; /* 1 / n, lambda_struct / n */
     int npen;
     const optsched_dgm_penalty *penalty;
+    /* with a multiplier: its jets [n][C]; r0 then leaves out the prior, added here */
+    const double *mult;
+    int dim, nsecond;
+    const int *second;
 } F(int_ctx);
+
+/* The interior loss with a multiplier: everything on the jets of V = V0 + S·N. */
+static double F(int_loss_mult)(const F(int_ctx) *c, size_t p0, size_t n, int C, const double *jets,
+                               double *djets)
+{
+    double s = 0, JV[DGM_MAX_CHANNELS], dV[DGM_MAX_CHANNELS];
+    for (size_t p = 0; p < n; p++) {
+        const double *cf = c->coef + (p0 + p) * C, *S = c->mult + (p0 + p) * C;
+        const double *J0 = c->prior ? c->prior + (p0 + p) * C : NULL;
+        dgm_mul_jets(c->dim, c->nsecond, c->second, S, jets + p * C, JV);
+        if (J0)
+            for (int k = 0; k < C; k++) JV[k] += J0[k];
+        double res = c->r0[p0 + p];
+        for (int k = 0; k < C; k++) res += cf[k] * JV[k];
+        for (int k = 0; k < C; k++) dV[k] = 2 * c->scale * res * cf[k];
+        double pen = 0;
+        for (int t = 0; t < c->npen; t++) {
+            const optsched_dgm_penalty *q = &c->penalty[t];
+            double v = q->upper ? JV[q->channel] - q->limit : q->limit - JV[q->channel];
+            if (v > 0) {
+                pen += c->pscale * v * v;
+                dV[q->channel] += 2 * c->pscale * v * (q->upper ? 1 : -1);
+            }
+        }
+        dgm_mul_jets_adj(c->dim, c->nsecond, c->second, S, dV, djets + p * C);
+        c->pde[p0 + p] = c->scale * res * res;
+        c->pen[p0 + p] = pen;
+        s += c->scale * res * res + pen;
+    }
+    return s;
+}
 
 static double F(int_loss)(void *ctx, size_t p0, size_t n, int C, const double *jets, double *djets)
 {
     const F(int_ctx) *c = ctx;
+    if (c->mult) return F(int_loss_mult)(c, p0, n, C, jets, djets);
     double s = 0;
     for (size_t p = 0; p < n; p++) {
         const double *J = jets + p * C, *cf = c->coef + (p0 + p) * C;
@@ -106,7 +149,7 @@ static void F(tdestroy)(void *sv)
     F(optsched_dgm_work_free)(s->we);
     free(s->grad); free(s->xr); free(s->xbr); free(s->jr);
     free(s->x); free(s->xb); free(s->tb); free(s->jd); free(s->u); free(s->r0); free(s->coef);
-    free(s->pde); free(s->pen); free(s->pj); free(s->pt);
+    free(s->pde); free(s->pen); free(s->pj); free(s->pt); free(s->ms); free(s->mt);
     free(s);
 }
 
@@ -146,10 +189,21 @@ static void *F(tcreate)(const optsched_dgm_problem *prob, const dgm_opts *o, opt
         s->pj = malloc(n * C * sizeof(double));
         s->pt = malloc((n > nb ? n : nb) * C * sizeof(double));
     }
+    if (prob->multiplier) {
+        s->ms = malloc(n * C * sizeof(double));
+        s->mt = malloc((n > nb ? n : nb) * C * sizeof(double));
+    }
     if (!s->grad || !s->xr || !s->xbr || !s->jr || !s->x || !s->xb || !s->tb || !s->jd || !s->u ||
-        !s->r0 || !s->coef || !s->pde || !s->pen || (prob->prior && (!s->pj || !s->pt))) {
+        !s->r0 || !s->coef || !s->pde || !s->pen || (prob->prior && (!s->pj || !s->pt)) ||
+        (prob->multiplier && (!s->ms || !s->mt))) {
         F(tdestroy)(s);
         optsched_error_set(err, OPTSCHED_ENOMEM, "dgm: out of memory for batches of %zu points", n);
+        return NULL;
+    }
+    if (prob->multiplier && s->C > DGM_MAX_CHANNELS) {
+        optsched_error_set(err, OPTSCHED_EINVAL, "dgm problem '%s': a multiplier supports at most %d jet channels, got %d",
+                           prob->name, DGM_MAX_CHANNELS, s->C);
+        F(tdestroy)(s);
         return NULL;
     }
     s->adam->beta1 = o->beta1;
@@ -169,7 +223,14 @@ static int F(prior_of)(F(tstate) *s, size_t n, const double *x, double *jets, op
     return st ? optsched_error_set(err, st, "dgm problem '%s': prior failed", s->prob->name) : OPTSCHED_OK;
 }
 
-/* Jets (double, point-major) of V = prior + network `net` at n <= batch points. */
+/* Jets of the multiplier at n points into jets[n][C]. */
+static int F(mult_of)(F(tstate) *s, size_t n, const double *x, double *jets, optsched_error *err)
+{
+    int st = s->prob->multiplier(s->prob->ctx, n, x, jets);
+    return st ? optsched_error_set(err, st, "dgm problem '%s': multiplier failed", s->prob->name) : OPTSCHED_OK;
+}
+
+/* Jets (double, point-major) of V = prior + [multiplier ·] network `net` at n <= batch points. */
 static int F(jets_of)(F(tstate) *s, const NET *net, size_t n, const double *x, double *jets,
                       optsched_error *err)
 {
@@ -177,7 +238,16 @@ static int F(jets_of)(F(tstate) *s, const NET *net, size_t n, const double *x, d
     for (size_t i = 0; i < n * d; i++) s->xr[i] = (REAL)x[i];
     int st = F(optsched_dgm_forward)(s->jr, s->we, net, n, s->xr, err);
     if (st) return st;
-    for (size_t i = 0; i < n * C; i++) jets[i] = (double)s->jr[i];
+    if (s->prob->multiplier) {
+        double jn[DGM_MAX_CHANNELS];
+        if ((st = F(mult_of)(s, n, x, s->mt, err))) return st;
+        for (size_t i = 0; i < n; i++) {
+            for (size_t c = 0; c < C; c++) jn[c] = (double)s->jr[i * C + c];
+            dgm_mul_jets(s->prob->dim, s->prob->nsecond, s->prob->second, s->mt + i * C, jn, jets + i * C);
+        }
+    } else {
+        for (size_t i = 0; i < n * C; i++) jets[i] = (double)s->jr[i];
+    }
     if (s->prob->prior) {
         if ((st = F(prior_of)(s, n, x, s->pt, err))) return st;
         for (size_t i = 0; i < n * C; i++) jets[i] += s->pt[i];
@@ -201,7 +271,8 @@ static int F(tstep)(void *sv, int64_t it, int round, int warm, dgm_losses *out, 
         if ((st = F(prior_of)(s, nb, s->xb, s->pt, err))) return st;
         for (size_t i = 0; i < nb; i++) s->tb[i] -= s->pt[i * (size_t)s->C];
     }
-    F(bc_ctx) bc = {s->tb, s->o.lambda_bc / (double)nb};
+    if (pr->multiplier && (st = F(mult_of)(s, nb, s->xb, s->mt, err))) return st;
+    F(bc_ctx) bc = {s->tb, s->o.lambda_bc / (double)nb, pr->multiplier ? s->mt : NULL, (size_t)s->C};
     if ((st = F(optsched_dgm_value_and_grad)(s->grad, &out->bc, s->wb, s->net, nb, s->xbr,
                                              F(bc_loss), &bc, 0, err)))
         return st;
@@ -223,12 +294,15 @@ static int F(tstep)(void *sv, int64_t it, int round, int warm, dgm_losses *out, 
         if (pr->prior) { /* the residual is linear: the prior's part moves into r0 */
             if ((st = F(prior_of)(s, n, s->x, s->pj, err))) return st;
             size_t C = (size_t)s->C;
-            for (size_t i = 0; i < n; i++)
-                for (size_t c = 0; c < C; c++) s->r0[i] += s->coef[i * C + c] * s->pj[i * C + c];
+            if (!pr->multiplier) /* (with one, int_loss_mult adds it to the jets of V) */
+                for (size_t i = 0; i < n; i++)
+                    for (size_t c = 0; c < C; c++) s->r0[i] += s->coef[i * C + c] * s->pj[i * C + c];
         }
+        if (pr->multiplier && (st = F(mult_of)(s, n, s->x, s->ms, err))) return st;
         for (size_t i = 0; i < n * d; i++) s->xr[i] = (REAL)s->x[i];
         F(int_ctx) ic = {s->r0, s->coef, pr->prior ? s->pj : NULL, s->pde, s->pen, 1.0 / (double)n,
-                         s->o.lambda_struct / (double)n, pr->npenalty, pr->penalty};
+                         s->o.lambda_struct / (double)n, pr->npenalty, pr->penalty,
+                         pr->multiplier ? s->ms : NULL, pr->dim, pr->nsecond, pr->second};
         double tot;
         if ((st = F(optsched_dgm_value_and_grad)(s->grad, &tot, s->wi, s->net, n, s->xr,
                                                  F(int_loss), &ic, 1, err)))
@@ -248,7 +322,9 @@ static int F(tstep)(void *sv, int64_t it, int round, int warm, dgm_losses *out, 
                 if ((st = F(prior_of)(s, got, s->xb, s->pt, err))) return st;
                 for (size_t i = 0; i < got; i++) s->tb[i] -= s->pt[i * (size_t)s->C];
             }
-            F(bc_ctx) dc = {s->tb, s->o.lambda_data / (double)got};
+            if (pr->multiplier && (st = F(mult_of)(s, got, s->xb, s->mt, err))) return st;
+            F(bc_ctx) dc = {s->tb, s->o.lambda_data / (double)got, pr->multiplier ? s->mt : NULL,
+                            (size_t)s->C};
             double dl;
             if ((st = F(optsched_dgm_value_and_grad)(s->grad, &dl, s->wb, s->net, got, s->xbr,
                                                      F(bc_loss), &dc, 1, err)))
