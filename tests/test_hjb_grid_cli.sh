@@ -63,6 +63,25 @@ else
   fail "K=1 --json exited $?: $(cat err.txt)"
 fi
 
+# --at: V at given states — at the initial state it is the reported value, on r = 0 the loss
+# (quadratic in a: the ratio at a = 1 and 0.5 is 4, to rounding)
+if "$O" hjb-grid --modes 1 --budget 4 $small --at 1/4/0,1/0/2,0.5/0/2 --json >at.json 2>err.txt; then
+  "$PY" - at.json <<'PYEOF' || fails=$((fails + 1))
+import json, sys
+d = json.load(open(sys.argv[1]))
+at = d["at"]
+ok = len(at) == 3 and at[0]["state"] == [1, 4, 0] and abs(at[0]["V"] - d["value"]) <= 1e-12 * d["value"] \
+     and abs(at[1]["V"] / at[2]["V"] - 4) < 1e-12
+print(("ok   --at: V(a0) %.8g = value, V(1,0,t) / V(0.5,0,t) = %.15g" if ok else "FAIL: --at %r %r")
+      % ((at[0]["V"], at[1]["V"] / at[2]["V"]) if ok else (at, d["value"])))
+sys.exit(0 if ok else 1)
+PYEOF
+else
+  fail "--at exited $?: $(cat err.txt)"
+fi
+expect2 "--at: expected states" --modes 1 --at 1/4
+expect2 "--at: expected states" --modes 1 --at 1/-1/0
+
 # text output and the value does not depend on --threads
 v1=$("$O" hjb-grid --modes 1 --budget 4 $small --threads 1 --json | "$PY" -c 'import json,sys; print(repr(json.load(sys.stdin)["value"]))')
 v2=$("$O" hjb-grid --modes 1 --budget 4 $small --threads 2 --json | "$PY" -c 'import json,sys; print(repr(json.load(sys.stdin)["value"]))')

@@ -1,6 +1,7 @@
 /* optsched hjb-grid: the closed-loop value function for K = 1 or 2 modes on a
  * grid (include/optsched/hjb_grid.h, docs/HJB_GRID.md), the Monte Carlo loss of
  * its feedback policy, and optionally the open-loop references. */
+#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdarg.h>
@@ -208,13 +209,47 @@ static cJSON *json_array(const double *x, int n)
     return a;
 }
 
+/* --at: states a_1/.../a_K/r/t separated by commas, parsed into v[ns][K + 2]. */
+static int parse_states(const char *list, int K, double **v, int *ns, optsched_error *err)
+{
+    *v = NULL;
+    *ns = 0;
+    int cap = 0;
+    const char *p = list;
+    while (*p) {
+        if (*ns == cap) {
+            cap = cap ? 2 * cap : 8;
+            double *w = realloc(*v, (size_t)cap * (size_t)(K + 2) * sizeof *w);
+            if (!w) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (--at)");
+            *v = w;
+        }
+        double *x = *v + (size_t)*ns * (size_t)(K + 2);
+        for (int j = 0; j < K + 2; j++) {
+            char *end;
+            errno = 0;
+            x[j] = strtod(p, &end);
+            const char want = j < K + 1 ? '/' : ',';
+            if (end == p || errno || !isfinite(x[j]) || (*end && *end != want) ||
+                (!*end && j < K + 1) || (j == K && x[j] < 0))
+                return optsched_error_set(err, OPTSCHED_EINVAL,
+                                          "--at: expected states a_1/.../a_%d/r/t (r >= 0) separated "
+                                          "by commas, got '%s'",
+                                          K, list);
+            p = *end ? end + 1 : end;
+        }
+        (*ns)++;
+    }
+    return *ns ? OPTSCHED_OK
+               : optsched_error_set(err, OPTSCHED_EINVAL, "--at: expected at least one state a_1/.../a_%d/r/t", K);
+}
+
 int cmd_hjb_grid(int argc, char **argv)
 {
     cli_common c;
     int n_a = 0, n_r = 0, n_t = 0, n_u = 0, n_eta = 0, n_B = 0, gh = 0, threads = 0, compare = 0;
     double a_max = 0, stretch = 0;
-    const char *controls = NULL;
-    cli_arg table[CLI_COMMON_FLAGS + 12];
+    const char *controls = NULL, *at = NULL;
+    cli_arg table[CLI_COMMON_FLAGS + 13];
     int n = cli_common_flags(&c, table);
     table[n++] = (cli_arg){"--grid-a", CLI_INT, &n_a, "[3,4001]", "nodes per a_k on [0, a_box] (201 for K=1, 41 for K=2)", 0};
     table[n++] = (cli_arg){"--grid-r", CLI_INT, &n_r, "[1,100000]", "compute steps over [0, C_max] (200 / 100)", 0};
@@ -228,6 +263,7 @@ int cmd_hjb_grid(int argc, char **argv)
     table[n++] = (cli_arg){"--stretch", CLI_DOUBLE, &stretch, "[0,10]", "a-node crowding towards 0, beta of a_i = A sinh(beta i/(n-1))/sinh(beta) (5)", 0};
     table[n++] = (cli_arg){"--threads", CLI_INT, &threads, "[0,1024]", "OpenMP threads (0: default)", 0};
     table[n++] = (cli_arg){"--compare", CLI_FLAG, &compare, NULL, "also tune the constant schedule and solve the open-loop optimum", 0};
+    table[n++] = (cli_arg){"--at", CLI_STRING, &at, NULL, "also print V at these states: a_1/.../a_K/r/t,... (interpolated)", 0};
     int rc = cli_parse_or_exit("hjb-grid", usage, argc, argv, table, n);
     if (rc >= 0) return rc;
 
@@ -243,7 +279,10 @@ int cmd_hjb_grid(int argc, char **argv)
     cJSON *doc = NULL;
     double mc_seconds = 0, ol_loss = NAN, ol_resid = NAN, const_loss = NAN;
     int have_const = 0;
+    double *at_x = NULL, *at_V = NULL;
+    int n_at = 0;
     int st = cli_common_model(&c, &m, &mco, &err);
+    if (!st && at) st = parse_states(at, m->K, &at_x, &n_at, &err);
     if (!st && !(g = optsched_hjb_grid_create(m, &err))) st = err.code ? err.code : OPTSCHED_EFAIL;
     /* flags map one to one onto solver options; the solver checks the ranges again */
     const struct {
@@ -266,6 +305,13 @@ int cmd_hjb_grid(int argc, char **argv)
     if (!st && c.out) st = out_begin(&od, c.out, &err);
     if (!st) st = optsched_hjb_grid_solve(g, &err);
     const optsched_hjb_grid_stats *s = st ? NULL : optsched_hjb_grid_get_stats(g);
+    if (!st && n_at && !(at_V = malloc((size_t)n_at * sizeof *at_V)))
+        st = optsched_error_set(&err, OPTSCHED_ENOMEM, "out of memory (--at)");
+    for (int i = 0; i < n_at && !st; i++) {
+        const double *x = at_x + (size_t)i * (size_t)(m->K + 2);
+        st = optsched_hjb_grid_value(g, x, x[m->K], x[m->K + 1], &at_V[i]);
+        if (st) optsched_error_set(&err, st, "--at: state %d is outside the grid", i + 1);
+    }
     policy_ctx pc = {g, m ? m->K : 0, s ? s->a_box : 0, 0, 0};
     if (!st) {
         mco.record = 1;
@@ -297,6 +343,15 @@ int cmd_hjb_grid(int argc, char **argv)
                  m->K, m->C, m->T, s->value0, mc.mean, mc.se);
         doc = cJSON_CreateObject();
         cJSON_AddNumberToObject(doc, "value", s->value0);
+        if (n_at) {
+            cJSON *ja = cJSON_AddArrayToObject(doc, "at");
+            for (int i = 0; i < n_at; i++) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddItemToObject(o, "state", json_array(at_x + (size_t)i * (size_t)(m->K + 2), m->K + 2));
+                cJSON_AddNumberToObject(o, "V", at_V[i]);
+                cJSON_AddItemToArray(ja, o);
+            }
+        }
         cJSON_AddItemToObject(doc, "mc", cli_json_mc(&mc, &mco));
         cJSON_AddNumberToObject(doc, "dp_gap", fabs(s->value0 - mc.mean) / fabs(s->value0));
         cJSON_AddNumberToObject(doc, "t_end_mean", mc.t_end_mean);
@@ -375,11 +430,19 @@ int cmd_hjb_grid(int argc, char **argv)
                 printf("open loop              tuned constant %.8g, open-loop optimum %.8g "
                        "(residual %.2g); V / open-loop = %.4g\n",
                        const_loss, ol_loss, ol_resid, s->value0 / ol_loss);
+            for (int i = 0; i < n_at; i++) {
+                const double *x = at_x + (size_t)i * (size_t)(m->K + 2);
+                printf("V at a=");
+                for (int k = 0; k < m->K; k++) printf("%s%g", k ? "/" : "", x[k]);
+                printf(" r=%g t=%g   %.8g\n", x[m->K], x[m->K + 1], at_V[i]);
+            }
             if (c.out) printf("wrote                  %s/{hjb_grid.json,policy.csv,policy.png,value.png}\n", c.out);
         }
     }
     if (st && c.out) out_abort(&od);
     cJSON_Delete(doc);
+    free(at_x);
+    free(at_V);
     path_stats_free(&ps);
     optsched_mc_result_free(&mc);
     optsched_openloop_destroy(ol);
