@@ -73,7 +73,7 @@ check_json "canonical: V(a0) within 0.1% of the open-loop optimum's exact loss" 
 expect2() { local pat=$1; shift; "$O" "$@" >/dev/null 2>"$tmp/err"; local rc=$?
   if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$pat" "$tmp/err"; then ok "exit 2: $*"; else bad "expected exit 2 with '$pat': $* -> rc $rc: $(cat "$tmp/err")"; fi; }
 expect2 "--weights: required" hjb train --modes 2
-expect2 "--preset: expected fast or paper" hjb train --weights "$tmp/c" --preset slow
+expect2 "--preset: expected fast, accurate or paper" hjb train --weights "$tmp/c" --preset slow
 expect2 "--precision: expected f32 or f64" hjb train --weights "$tmp/c" --precision f16
 expect2 "--iters" hjb train --weights "$tmp/c" --iters 0
 expect2 "--init: expected constant or openloop" hjb train --weights "$tmp/c" --init random

@@ -15,18 +15,24 @@
  * optimum's, tracked to the remaining budget, when the horizon is finite; the pace policy's
  * when it is not), trains a small correction for 4 rounds and keeps the round whose greedy
  * policy validates best on held-out paths (docs/HJB.md, "Where it stands", has what each
- * reaches); "quick" is a tiny network for smoke runs (`optsched paper --quick`). */
+ * reaches); "quick" is a tiny network for smoke runs (`optsched paper --quick`); "accurate" trains
+ * 10 rounds × 2,000 iterations with on-policy points, the compute-clock relative residual and
+ * an exact boundary, no structural penalties — the converging setting at K = 1 (minutes at small K). */
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
-    .precision = "f32", .init = "constant", .lambda_bc = 100, .lambda_struct = 50,             \
+    .precision = "f32", .init = "constant", .lambda_bc = 100,                                   \
     .lambda_data = 1, .warmup = 0.15, .seed = 42
 static const hjb_train_opts presets[] = {
-    {PRESET_COMMON, .preset = "paper", .prior = "none", .rounds = 5, .iters = 4000, .batch = 2048,
+    {PRESET_COMMON, .preset = "paper", .prior = "none", .lambda_struct = 50, .rounds = 5, .iters = 4000, .batch = 2048,
      .width = 128, .layers = 3, .lr = 1e-3, .lr_decay = 1},
-    {PRESET_COMMON, .preset = "fast", .prior = "auto", .rounds = 4, .iters = 400, .batch = 512,
+    {PRESET_COMMON, .preset = "fast", .prior = "auto", .lambda_struct = 50, .rounds = 4, .iters = 400, .batch = 512,
      .width = 32, .layers = 2, .lr = 5e-4, .lr_decay = 0.1, .path_frac = 0.5, .select_paths = 1000},
-    {PRESET_COMMON, .preset = "quick", .prior = "auto", .rounds = 1, .iters = 30, .batch = 64,
+    {PRESET_COMMON, .preset = "quick", .prior = "auto", .lambda_struct = 50, .rounds = 1, .iters = 30, .batch = 64,
      .width = 16, .layers = 1, .lr = 2e-3, .lr_decay = 1},
+    {PRESET_COMMON, .preset = "accurate", .prior = "auto", .rounds = 10, .iters = 2000, .batch = 512,
+     .width = 32, .layers = 2, .lr = 2e-3, .lr_decay = 0.1, .path_frac = 0.5, .select_paths = 1000,
+     .onpolicy_frac = 0.5, .compute_clock = 1, .relative = 0.3, .exact_boundary = 1,
+     .lambda_struct = 0},
 };
 #undef PRESET_COMMON
 
@@ -52,7 +58,7 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     c->precision = "f32";
     t[n++] = (cli_arg){"--weights", CLI_STRING, &c->weights, NULL, "network file (checkpoint)", 0};
     t[n++] = (cli_arg){
-        "--preset", CLI_STRING, &c->preset, NULL, "fast (default), paper, or quick (smoke runs)",
+        "--preset", CLI_STRING, &c->preset, NULL, "fast (default), accurate (small K, minutes), paper, or quick (smoke runs)",
         0};
     t[n++] = (cli_arg){"--rounds", CLI_INT, &c->rounds, "[1,1000]", "policy-iteration rounds", 0};
     t[n++] = (cli_arg){"--iters", CLI_INT, &c->iters, "[1,100000000]", "iterations per round", 0};
@@ -207,8 +213,8 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     const hjb_train_opts *pre = hjb_preset_find(c->preset);
     if (!pre)
         return optsched_error_set(err, OPTSCHED_EINVAL,
-                                  "--preset: expected fast or paper (or quick, a tiny network for "
-                                  "smoke runs), got '%s'",
+                                  "--preset: expected fast, accurate or paper (or quick, a tiny "
+                                  "network for smoke runs), got '%s'",
                                   c->preset);
     h->o = *pre;
     if (strcmp(c->precision, "f32") && strcmp(c->precision, "f64"))
@@ -267,7 +273,7 @@ int hjb_session_new_opts(hjb_session *h, const optsched_model_params *p, const c
     const hjb_train_opts *pre = o ? o : hjb_preset_find(preset);
     if (!pre)
         return optsched_error_set(err, OPTSCHED_EINVAL,
-                                  "preset: expected fast, paper or quick, got '%s'", preset);
+                                  "preset: expected fast, accurate, paper or quick, got '%s'", preset);
     h->o = *pre;
     h->o.seed = seed;
     optsched_mc_options_default(&h->mc);
