@@ -255,6 +255,18 @@ static int improve(void *ctx, size_t n, const double *x, const double *jets, dou
 
 static int prior(void *ctx, size_t n, const double *x, double *jets);
 
+/* The prior's jets at n points into *buf (grown as needed; [n][C]). */
+static int prior_into(optsched_hjb_problem *p, size_t n, const double *x, double **buf, size_t *cap)
+{
+    if (n > *cap) {
+        double *w = realloc(*buf, n * (size_t)NCH(p->m->K) * sizeof *w);
+        if (!w) return OPTSCHED_ENOMEM;
+        *buf = w;
+        *cap = n;
+    }
+    return prior(p, n, x, *buf);
+}
+
 /* ∂_tV + Σ_k [−ηλ_kPa_k ∂_{a_k}V + η²λ_k(ℓ+σ²)/(2B) ∂²_{a_k}V] − B ∂_rV, in the
  * network's coordinates, times the weight of hjb.h (compute_clock, relative). */
 static int residual(void *ctx, size_t n, const double *x, const double *u, double *r0, double *coef)
@@ -277,13 +289,7 @@ static int residual(void *ctx, size_t n, const double *x, const double *u, doubl
     }
     const int relative = p->rel_scale > 0;
     if (!p->s.compute_clock && !relative) return OPTSCHED_OK;
-    if (relative && n > p->wcap) {
-        double *w = realloc(p->wjets, n * (size_t)C * sizeof *w);
-        if (!w) return OPTSCHED_ENOMEM;
-        p->wjets = w;
-        p->wcap = n;
-    }
-    int st = relative ? prior(p, n, x, p->wjets) : OPTSCHED_OK;
+    int st = relative ? prior_into(p, n, x, &p->wjets, &p->wcap) : OPTSCHED_OK;
     if (st) return st;
     for (size_t i = 0; i < n; i++) {
         double w = 1.0;
@@ -375,13 +381,7 @@ static int multiplier(void *ctx, size_t n, const double *x, double *jets)
     optsched_hjb_problem *p = ctx;
     const int K = p->m->K, d = K + 2, C = NCH(K);
     const int relative = p->rel_scale > 0;
-    if (relative && n > p->mcap) {
-        double *w = realloc(p->mjets, n * (size_t)C * sizeof *w);
-        if (!w) return OPTSCHED_ENOMEM;
-        p->mjets = w;
-        p->mcap = n;
-    }
-    int st = relative ? prior(p, n, x, p->mjets) : OPTSCHED_OK;
+    int st = relative ? prior_into(p, n, x, &p->mjets, &p->mcap) : OPTSCHED_OK;
     if (st) return st;
     for (size_t i = 0; i < n; i++) {
         const double r = x[i * d + K], t = x[i * d + K + 1];

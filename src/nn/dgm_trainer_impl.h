@@ -43,7 +43,6 @@ typedef struct {
     double *ms, *mt; /* multiplier jets at the interior batch; multiplier scratch */
 } F(tstate);
 
-
 typedef struct {
     const double *target;
     double scale; /* lambda_bc / nb */
@@ -201,7 +200,8 @@ static void *F(tcreate)(const optsched_dgm_problem *prob, const dgm_opts *o, opt
         return NULL;
     }
     if (prob->multiplier && s->C > DGM_MAX_CHANNELS) {
-        optsched_error_set(err, OPTSCHED_EINVAL, "dgm problem '%s': a multiplier supports at most %d jet channels, got %d",
+        optsched_error_set(err, OPTSCHED_EINVAL,
+                           "dgm problem '%s': a multiplier supports at most %d jet channels, got %d",
                            prob->name, DGM_MAX_CHANNELS, s->C);
         F(tdestroy)(s);
         return NULL;
@@ -243,7 +243,8 @@ static int F(jets_of)(F(tstate) *s, const NET *net, size_t n, const double *x, d
         if ((st = F(mult_of)(s, n, x, s->mt, err))) return st;
         for (size_t i = 0; i < n; i++) {
             for (size_t c = 0; c < C; c++) jn[c] = (double)s->jr[i * C + c];
-            dgm_mul_jets(s->prob->dim, s->prob->nsecond, s->prob->second, s->mt + i * C, jn, jets + i * C);
+            dgm_mul_jets(s->prob->dim, s->prob->nsecond, s->prob->second, s->mt + i * C, jn,
+                         jets + i * C);
         }
     } else {
         for (size_t i = 0; i < n * C; i++) jets[i] = (double)s->jr[i];
