@@ -84,7 +84,7 @@ typedef struct {
      * the network's output is a correction relative to V0. The residual has no zeroth-order
      * term, so it does not fix the level of V: with the boundary as a penalty, the level
      * floats with the balance of the two terms. Needs a prior. 0: V = V0 + N. */
-    int hard_boundary;
+    int exact_boundary;
     /* Diagnostic of the policy-evaluation step: with a prior, every round evaluates the prior's
      * own policy instead of improving on it, so the exact answer is V = V0 (a trained network
      * should leave the correction near zero). 0: normal policy iteration. */

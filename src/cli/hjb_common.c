@@ -139,7 +139,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.onpolicy_frac = h->o.onpolicy_frac;
     samp.compute_clock = h->o.compute_clock;
     samp.relative = h->o.relative;
-    samp.hard_boundary = h->o.exact_boundary;
+    samp.exact_boundary = h->o.exact_boundary;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
     const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
     if (prior != h->o.prior) /* resolved here, so that saved runs record which */

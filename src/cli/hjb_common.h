@@ -34,7 +34,7 @@ typedef struct {
     int select_paths; /* > 0: validate every round's greedy policy on this many paths */
     int mc_values;    /* 1: the validation paths also give the next round value data */
     int compute_clock; /* 1: the residual on the compute clock (hjb.h) */
-    int exact_boundary; /* 1: V = V0 + S N with S zero on the boundary (hjb.h hard_boundary) */
+    int exact_boundary; /* 1: V = V0 + S N with S zero on the boundary (hjb.h) */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */

@@ -53,7 +53,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
     *s = (optsched_hjb_sampling){
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
-        .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .hard_boundary = 0,
+        .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0,
         .evaluate_prior = 0};
 }
 
@@ -375,7 +375,7 @@ static int prior(void *ctx, size_t n, const double *x, double *jets)
     return p->track ? sched_track_jets(p->track, n, x, jets) : sched_prior_jets(p->prior, n, x, jets);
 }
 
-/* S = q w, q = r̃ (1 − t̃), w = (V0 + f)/(V0(x0) + f) or 1 (hjb.h, hard_boundary). */
+/* S = q w, q = r̃ (1 − t̃), w = (V0 + f)/(V0(x0) + f) or 1 (hjb.h, exact_boundary). */
 static int multiplier(void *ctx, size_t n, const double *x, double *jets)
 {
     optsched_hjb_problem *p = ctx;
@@ -444,7 +444,7 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
     }
     p->s.prior_schedule = NULL; /* copied into the table */
     p->B_ref = fmin(m->B_max, fmax(m->B_min, m->C / p->Tspan));
-    if (p->s.hard_boundary && !p->prior && !p->track) {
+    if (p->s.exact_boundary && !p->prior && !p->track) {
         optsched_hjb_problem_free(p);
         optsched_error_set(err, OPTSCHED_EINVAL, "hjb: an exact boundary needs a prior");
         return NULL;
@@ -489,7 +489,7 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         .npenalty = K + 2,
         .penalty = p->penalty,
         .prior = p->prior || p->track ? prior : NULL,
-        .multiplier = p->s.hard_boundary ? multiplier : NULL,
+        .multiplier = p->s.exact_boundary ? multiplier : NULL,
         .sample_data = sample_data,
     };
     return p;
