@@ -14,7 +14,8 @@
  * splits the distance from the bound into GEMM efficiency at chunk shapes and everything else.
  *
  * Usage: bench_dgm [reps2048 [reps256]]   Prints a table and one "RESULT ..." line per N.
- *        bench_dgm --core                   Prints the OpenBLAS kernel family in use. */
+ *        bench_dgm --core                   Prints the OpenBLAS kernel family in use.
+ * Environment: CHUNK=P runs the engine on chunks of P points (default: the engine's, 32). */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -164,8 +165,9 @@ static void run(size_t N, int reps, double rate)
     optsched_dgm_jetspec js = {1, Q, q}, jv = {0, 0, NULL};
     optsched_dgm_net_f32 *net = optsched_dgm_net_alloc_f32(&lay, &err);
     optsched_dgm_net_init_f32(net, 42);
-    optsched_dgm_work_f32 *wi = optsched_dgm_work_alloc_f32(&lay, &js, N, 0, OPTSCHED_DGM_WORK_GRAD, &err);
-    optsched_dgm_work_f32 *wb = optsched_dgm_work_alloc_f32(&lay, &jv, N, 0, OPTSCHED_DGM_WORK_GRAD, &err);
+    const int chunk = getenv("CHUNK") ? atoi(getenv("CHUNK")) : 0;
+    optsched_dgm_work_f32 *wi = optsched_dgm_work_alloc_f32(&lay, &js, N, chunk, OPTSCHED_DGM_WORK_GRAD, &err);
+    optsched_dgm_work_f32 *wb = optsched_dgm_work_alloc_f32(&lay, &jv, N, chunk, OPTSCHED_DGM_WORK_GRAD, &err);
     optsched_dgm_adam_f32 *adam = optsched_dgm_adam_alloc_f32(lay.nparams, 1e-3, &err);
     float *x = malloc(N * D * sizeof *x), *xb = malloc(N * D * sizeof *xb), *g = malloc(lay.nparams * sizeof *g);
     double *r0 = malloc(N * sizeof *r0), *coef = malloc(N * C * sizeof *coef), *tb = malloc(N * sizeof *tb);
