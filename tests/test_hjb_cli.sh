@@ -21,6 +21,15 @@ check_json "diagnose: budget spent (compute used = 4)" "$tmp/diag.json" "abs(d['
 $O hjb eval --weights "$tmp/a" --state 1/1/4/0 --json >"$tmp/eval.json" || bad "eval exit"
 v0=$("$PY" -c "import json; print(json.load(open('$tmp/diag.json'))['V0'])")
 check_json "eval at (a0, C, 0) equals diagnose's V0" "$tmp/eval.json" "abs(d['V'] - $v0) <= 1e-12 * abs($v0) and len(d['dV_da']) == 2"
+# --paths: the Monte Carlo of the policy started at the state. At (a0, C, 0) with diagnose's seed
+# and paths it is diagnose's own Monte Carlo; later states run the rest of the horizon with the
+# same Euler step (t = 5 of T = 10: 250 of 500 steps)
+$O hjb eval --weights "$tmp/a" --state 1/1/4/0 --paths 300 --json >"$tmp/evalmc.json" || bad "eval --paths exit"
+m0=$("$PY" -c "import json; print(json.load(open('$tmp/diag.json'))['mc']['mean'])")
+check_json "eval --paths at (a0, C, 0) equals diagnose's Monte Carlo" "$tmp/evalmc.json" \
+  "abs(d['mc']['mean'] - $m0) <= 1e-12 * abs($m0) and d['mc']['paths'] == 300 and d['mc']['steps'] == 500"
+$O hjb eval --weights "$tmp/a" --state 0.5/0.5/2/5 --paths 50 --json >"$tmp/evalmc5.json" || bad "eval --paths (t = 5) exit"
+check_json "eval --paths from t = 5: the remaining 250 steps" "$tmp/evalmc5.json" "d['mc']['steps'] == 250 and d['mc']['mean'] > 0"
 
 # round 0 from the open-loop optimum: recorded in the description
 $O hjb train --modes 2 --budget 4 --rounds 1 --iters 20 --batch 32 --width 8 --layers 1 --init openloop --weights "$tmp/o" --json >"$tmp/o.json" || bad "train --init openloop exit"
@@ -36,13 +45,13 @@ $O hjb train --weights "$tmp/b" --resume >/dev/null || bad "resume exit"
 cmp -s "$tmp/a" "$tmp/b" && ok "killed + resumed weights identical to an uninterrupted run" || bad "resumed weights differ"
 
 # the same with Monte Carlo value data and on-policy points from the validation paths (and the
-# compute-clock, relative residual, exact boundary), killed in the second round
-MCV="$SMALL --select-paths 100 --mc-values --lambda-data 5 --onpolicy-frac 0.5 --clock compute --relative 0.3 --exact-boundary"
+# compute-clock, relative residual, exact boundary, reachable-set points), killed in the second round
+MCV="$SMALL --select-paths 100 --mc-values --lambda-data 5 --onpolicy-frac 0.5 --clock compute --relative 0.3 --exact-boundary --reachable"
 $O hjb train $MCV --weights "$tmp/v1" --json >"$tmp/v1.json" || bad "train --mc-values exit"
 check_json "--mc-values: recorded, validated at each round boundary" "$tmp/v1.json" \
   "d['train']['mc_values'] and [v['iteration'] for v in d['stats']['validation']] == [0, 150, 300]"
-check_json "--onpolicy-frac, --clock, --relative, --exact-boundary: recorded" "$tmp/v1.json" \
-  "d['train']['onpolicy_frac'] == 0.5 and d['train']['clock'] == 'compute' and d['train']['relative'] == 0.3 and d['train']['exact_boundary']"
+check_json "--onpolicy-frac, --clock, --relative, --exact-boundary, --reachable: recorded" "$tmp/v1.json" \
+  "d['train']['onpolicy_frac'] == 0.5 and d['train']['clock'] == 'compute' and d['train']['relative'] == 0.3 and d['train']['exact_boundary'] and d['train']['reachable']"
 [ -s "$tmp/v1.values" ] && ok "--mc-values: the value data are kept beside the weights" || bad "no .values file"
 $O hjb train $MCV --weights "$tmp/v2" --checkpoint-every 10 >/dev/null 2>&1 &
 pid=$!
@@ -86,6 +95,8 @@ expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 
 expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none
 expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"
 expect2 "--state: expected 4 numbers" hjb eval --weights "$tmp/a" --state 1/2/3
+expect2 "--state: a Monte Carlo (--paths) needs r > 0" hjb eval --weights "$tmp/a" --state 1/1/0/0 --paths 10
+expect2 "--paths" hjb eval --weights "$tmp/a" --state 1/1/4/0 --paths -1
 expect2 "unknown subcommand" hjb fly
 [ ! -e "$tmp/c" ] && ok "nothing written on bad input" || bad "files left on bad input"
 echo "$fails failed"

@@ -13,6 +13,8 @@
  *   each mean within 4 standard errors, each sd within 3% (its standard error is ~0.5%).
  *   Without recorded states the sampler falls back to the box: every a_k inside
  *   a0 · [a_low, a_high].
+ * - reachable: box points uniform over r ≤ C_max − B_min t (no point outside; the share below
+ *   a time and the mean budget against the region's exact areas, 4 standard errors).
  * - a relative residual without a prior is refused (EINVAL). */
 #include <math.h>
 #include <stdio.h>
@@ -119,6 +121,44 @@ int main(void)
         CHECK(fabs(mean) <= 4 * want / sqrt((double)M), "coordinate %d: mean offset %g (sd %g)", j,
               mean, want);
         CHECK_REL(sd, want, 0.03, "on-policy spread");
+    }
+
+    /* box points on the reachable set r ≤ C_max − B_min t: uniform over it. Canonical model
+     * (C = 20, T = 10, B_min = 1): area 150; P(t ≤ 5) = 87.5/150; E[r] = (20³ − 10³)/6/150.
+     * C = 4: the triangle t ≤ 4 (area 8); P(t ≤ 2) = 6/8; E[r] = 4³/6/8. Each within 4
+     * standard errors of M points. */
+    for (int cs = 0; cs < 2; cs++) {
+        optsched_model_params mq = mp;
+        mq.budget = cs ? 4.0 : 20.0;
+        optsched_model *mr = NULL;
+        CHECK_OK(optsched_model_alloc(&mr, &mq, &err), err);
+        optsched_hjb_sampling sr;
+        optsched_hjb_sampling_default(&sr);
+        sr.reachable = 1;
+        optsched_dgm_problem prq;
+        optsched_hjb_problem *hq = optsched_hjb_problem_create(mr, &sr, &prq, &err);
+        CHECK(hq != NULL, "plug-in (reachable): %s", err.msg);
+        CHECK_OK(prq.sample_interior(prq.ctx, &rng, M, xs), err);
+        const double Cm = mr->C, T = mr->T, th = cs ? 2.0 : 5.0;
+        const double p_th = cs ? 6.0 / 8 : 87.5 / 150;
+        const double r_mean = cs ? 64.0 / 6 / 8 : 7000.0 / 6 / 150;
+        int outside = 0, below = 0;
+        double rs = 0, rs2 = 0;
+        for (int i = 0; i < M; i++) {
+            const double r = xs[i * d + K] * Cm, t = xs[i * d + K + 1] * T;
+            if (r < 0 || t < 0 || r > Cm - mr->B_min * t + 1e-12) outside++;
+            below += t <= th;
+            rs += r;
+            rs2 += r * r;
+        }
+        const double rm = rs / M, rsd = sqrt(rs2 / M - rm * rm), pb_ = (double)below / M;
+        CHECK(outside == 0, "C = %g: %d points outside the reachable set", Cm, outside);
+        CHECK(fabs(pb_ - p_th) <= 4 * sqrt(p_th * (1 - p_th) / M), "C = %g: P(t <= %g) %g, want %g",
+              Cm, th, pb_, p_th);
+        CHECK(fabs(rm - r_mean) <= 4 * rsd / sqrt((double)M), "C = %g: E[r] %g, want %g", Cm, rm,
+              r_mean);
+        optsched_hjb_problem_free(hq);
+        optsched_model_free(mr);
     }
 
     /* a relative residual needs a prior */

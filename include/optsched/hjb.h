@@ -61,6 +61,12 @@ typedef struct {
      * Gaussian around its exact mean with 1.5× its standard deviation); the rest from the
      * box above. 0: box only. */
     double path_frac;
+    /* 1: the box's (r, t) are drawn uniformly over the reachable set r ≤ C_max − B_min t (the
+     * states a run from the initial state can be in: a run spends at least B_min per unit time)
+     * instead of the whole box. At a small budget most of the box is unreachable — at C_max = 4,
+     * T = 10, B_min = 1 four fifths of it — and a finite network fits best where it is trained.
+     * 0: the whole box. */
+    int reachable;
     /* Fraction of interior points drawn near the states the policy under evaluation visits:
      * the states given to optsched_hjb_problem_set_anchors (its runs from the initial state),
      * each jittered — a_k by a factor 1 + 0.1 z plus 0.02 a_k(0) z', r by e^{0.1 z}, t by 1% of

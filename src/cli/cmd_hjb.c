@@ -18,13 +18,14 @@
 static const char *usage =
     "usage: optsched hjb train    --weights FILE [model flags] [training flags] [--resume]\n"
     "       optsched hjb diagnose --weights FILE [--points N] [--paths N] [--json]\n"
-    "       optsched hjb eval     --weights FILE --state a1/../aK/r/t [--json]\n\n"
+    "       optsched hjb eval     --weights FILE --state a1/../aK/r/t [--paths N --seed S] [--json]\n\n"
     "train:    policy iteration on the schedule HJB (seed 000 Eq. 3); checkpoints to FILE\n"
     "          every --checkpoint-every iterations (atomically), --resume continues from it.\n"
     "          --preset fast (default, documented in docs/HJB.md) or paper (the seed's settings).\n"
     "diagnose: HJB residual, convexity, monotonicity, boundary errors on held-out points, and\n"
     "          the DP gap against the Monte Carlo loss of the extracted policy.\n"
-    "eval:     V and its derivatives (model coordinates) and the optimal controls at a state.";
+    "eval:     V and its derivatives (model coordinates) and the optimal controls at a state;\n"
+    "          with --paths, the Monte Carlo loss of the network's policy started there.";
 
 static int train(int argc, char **argv)
 {
@@ -99,10 +100,14 @@ static int diagnose(int argc, char **argv)
 static int eval(int argc, char **argv)
 {
     const char *weights = NULL, *state = NULL;
-    int json = 0;
+    int json = 0, paths = 0;
+    double seed = 42;
     cli_arg table[] = {
         {"--weights", CLI_STRING, &weights, NULL, "trained network (from hjb train)", 0},
         {"--state", CLI_STRING, &state, NULL, "a_1/.../a_K/r/t", 0},
+        {"--paths", CLI_INT, &paths, "[0,100000000]",
+         "Monte Carlo paths of the policy from the state (0: none)", 0},
+        {"--seed", CLI_DOUBLE, &seed, "[0,9007199254740992]", "Monte Carlo seed (42)", 0},
         {"--json", CLI_FLAG, &json, NULL, "print JSON", 0},
     };
     int n = (int)(sizeof table / sizeof table[0]);
@@ -116,7 +121,7 @@ static int eval(int argc, char **argv)
     if (!st && !state)
         st = optsched_error_set(&err, OPTSCHED_EINVAL, "--state: required (a_1/.../a_K/r/t)");
     if (!st) st = hjb_session_load(&h, weights, &err);
-    if (!st) st = hjb_eval_state(&h, state, json, &err);
+    if (!st) st = hjb_eval_state(&h, state, paths, (uint64_t)seed, json, &err);
     hjb_session_free(&h);
     return st ? cli_fail("hjb eval", &err) : 0;
 }

@@ -16,8 +16,9 @@
  * when it is not), trains a small correction for 4 rounds and keeps the round whose greedy
  * policy validates best on held-out paths (docs/HJB.md, "Where it stands", has what each
  * reaches); "quick" is a tiny network for smoke runs (`optsched paper --quick`); "accurate" trains
- * 10 rounds × 2,000 iterations with on-policy points, the compute-clock relative residual and
- * an exact boundary, no structural penalties — the converging setting at K = 1 (minutes at small K). */
+ * 10 rounds × 2,000 iterations with on-policy points, box points on the reachable set, the
+ * compute-clock relative residual and an exact boundary, no structural penalties — the
+ * converging setting at K = 1 (minutes at small K). */
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
     .precision = "f32", .init = "constant", .lambda_bc = 100,                                   \
@@ -32,7 +33,7 @@ static const hjb_train_opts presets[] = {
     {PRESET_COMMON, .preset = "accurate", .prior = "auto", .rounds = 10, .iters = 2000, .batch = 512,
      .width = 32, .layers = 2, .lr = 2e-3, .lr_decay = 0.1, .path_frac = 0.5, .select_paths = 1000,
      .onpolicy_frac = 0.5, .compute_clock = 1, .relative = 0.3, .exact_boundary = 1,
-     .lambda_struct = 0},
+     .reachable = 1, .lambda_struct = 0},
 };
 #undef PRESET_COMMON
 
@@ -76,6 +77,8 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "share of collocation points near the pace policy's paths", 0};
     t[n++] = (cli_arg){"--onpolicy-frac", CLI_DOUBLE, &c->onpolicy_frac, "[0,1]",
                        "share of collocation points near the states the evaluated policy visits (needs --select-paths)", 0};
+    t[n++] = (cli_arg){"--reachable", CLI_FLAG, &c->reachable, NULL,
+                       "draw the box's (r, t) over the reachable set r <= C - B_min t only", 0};
     t[n++] = (cli_arg){"--exact-boundary", CLI_FLAG, &c->exact_boundary, NULL,
                        "V = prior + (r/C)(1-t/T) x network: the boundary condition holds exactly (needs a prior)", 0};
     c->clock = "wall";
@@ -140,6 +143,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.compute_clock = h->o.compute_clock;
     samp.relative = h->o.relative;
     samp.exact_boundary = h->o.exact_boundary;
+    samp.reachable = h->o.reachable;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
     const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
     if (prior != h->o.prior) /* resolved here, so that saved runs record which */
@@ -250,6 +254,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     }
     if (seen(t, n, "--relative")) h->o.relative = c->relative;
     if (c->exact_boundary) h->o.exact_boundary = 1;
+    if (c->reachable) h->o.reachable = 1;
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
@@ -311,6 +316,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddStringToObject(t, "clock", o->compute_clock ? "compute" : "wall");
     cJSON_AddNumberToObject(t, "relative", o->relative);
     cJSON_AddBoolToObject(t, "exact_boundary", o->exact_boundary);
+    cJSON_AddBoolToObject(t, "reachable", o->reachable);
     cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
     cJSON_AddBoolToObject(t, "mc_values", o->mc_values);
     cJSON_AddNumberToObject(t, "lambda_data", o->lambda_data);
@@ -736,6 +742,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->compute_clock = cJSON_IsString(ck) && !strcmp(ck->valuestring, "compute");
     o->relative = num(t, "relative", 0);
     o->exact_boundary = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "exact_boundary"));
+    o->reachable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "reachable"));
     o->select_paths = (int)num(t, "select_paths", 0);
     o->mc_values = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "mc_values"));
     o->lambda_data = num(t, "lambda_data", 1);
@@ -920,7 +927,52 @@ int hjb_report_plot(out_dir *o, const char *name, const hjb_session *h, const hj
     return st;
 }
 
-int hjb_eval_state(hjb_session *h, const char *state, int json, optsched_error *err)
+/* The greedy policy with its clock started at t0: the Monte Carlo runs from time 0. */
+typedef struct {
+    optsched_hjb_policy *pol;
+    double t0;
+} shifted_policy;
+
+static int shifted_policy_fn(void *ctx, int n, const double *a, const double *r, double t,
+                             double *eta, double *B)
+{
+    const shifted_policy *s = ctx;
+    return optsched_hjb_policy_fn(s->pol, n, a, r, t + s->t0, eta, B);
+}
+
+/* Monte Carlo of the network's policy from the state (a, r, t0): the same model started
+ * there — a_k(0) = a_k, C_max = r, T = T − t0 — with the Euler step of the full run. */
+static int mc_from_state(hjb_session *h, const double *a, double r, double t0, int paths,
+                         uint64_t seed, optsched_mc_result *res, optsched_error *err)
+{
+    const optsched_model *m = h->m;
+    if (!(r > 0) || t0 < 0 || !(t0 < m->T))
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--state: a Monte Carlo (--paths) needs r > 0 and 0 <= t < T, got r = %g, t = %g",
+                                  r, t0);
+    optsched_model_params p = h->params;
+    p.a0_modes = a;
+    p.budget = r;
+    p.horizon = isfinite(m->T) ? m->T - t0 : INFINITY;
+    optsched_model *ms = NULL;
+    int st = optsched_model_alloc(&ms, &p, err);
+    if (st) return st;
+    optsched_mc_options o = h->mc;
+    const double span = optsched_model_time_span(m), dt = span / o.steps;
+    o.paths = paths;
+    o.seed = seed;
+    o.record = 0;
+    o.steps = (int)fmax(1.0, ceil(optsched_model_time_span(ms) / dt - 1e-9));
+    optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
+    shifted_policy sp = {&pol, t0};
+    st = optsched_mc_run(ms, shifted_policy_fn, &sp, &o, res, err);
+    optsched_hjb_policy_clear(&pol);
+    optsched_model_free(ms);
+    return st;
+}
+
+int hjb_eval_state(hjb_session *h, const char *state, int paths, uint64_t seed, int json,
+                   optsched_error *err)
 {
     const optsched_model *m = h->m;
     const int K = m->K, C = 3 + 2 * K;
@@ -961,6 +1013,20 @@ int hjb_eval_state(hjb_session *h, const char *state, int json, optsched_error *
     cJSON_AddNumberToObject(doc, "eta", eta);
     cJSON_AddNumberToObject(doc, "B", B);
     cJSON_AddNumberToObject(doc, "hjb_residual", Vt + H);
+    optsched_mc_result mc = {0};
+    if (paths > 0) {
+        if ((st = mc_from_state(h, v, v[K], v[K + 1], paths, seed, &mc, err))) {
+            cJSON_Delete(doc);
+            return st;
+        }
+        cJSON *jm = cJSON_AddObjectToObject(doc, "mc");
+        cJSON_AddNumberToObject(jm, "mean", mc.mean);
+        cJSON_AddNumberToObject(jm, "std", mc.std);
+        cJSON_AddNumberToObject(jm, "stderr", mc.se);
+        cJSON_AddNumberToObject(jm, "paths", mc.paths);
+        cJSON_AddNumberToObject(jm, "steps", mc.steps);
+        cJSON_AddNumberToObject(jm, "seed", (double)seed);
+    }
     if (json)
         cli_json_print(doc);
     else {
@@ -968,7 +1034,11 @@ int hjb_eval_state(hjb_session *h, const char *state, int json, optsched_error *
         for (int k = 0; k < K; k++)
             printf("dV/da_%-3d %.6g   d2V/da_%d^2 %.6g\n", k + 1, Va[k], k + 1, Vaa[k]);
         printf("controls eta %.6g  B %.6g   (HJB residual %.3g)\n", eta, B, Vt + H);
+        if (paths > 0)
+            printf("policy   Monte Carlo loss from this state %.8g ± %.2g (%d paths, seed %llu)\n",
+                   mc.mean, mc.se, mc.paths, (unsigned long long)seed);
     }
+    optsched_mc_result_free(&mc);
     cJSON_Delete(doc);
     return OPTSCHED_OK;
 }

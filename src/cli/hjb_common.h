@@ -18,12 +18,13 @@ typedef struct {
     const char *init; /* round-0 policy: "constant" (default) or "openloop" */
     const char *prior; /* "pace" (default) or "none" */
     const char *clock; /* residual clock: "wall" or "compute" */
-    int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary;
+    int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary,
+        reachable;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
         warmup;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 24
+#define HJB_TRAIN_FLAGS 25
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -35,6 +36,7 @@ typedef struct {
     int mc_values;    /* 1: the validation paths also give the next round value data */
     int compute_clock; /* 1: the residual on the compute clock (hjb.h) */
     int exact_boundary; /* 1: V = V0 + S N with S zero on the boundary (hjb.h) */
+    int reachable;      /* 1: box points (r, t) on the reachable set (hjb.h) */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */
@@ -112,7 +114,10 @@ void hjb_report_print(const hjb_session *h, const hjb_report *r, FILE *f);
 int hjb_report_plot(out_dir *o, const char *name, const hjb_session *h, const hjb_report *r,
                     optsched_error *err);
 
-/* Prints V, its derivatives and the controls at the state "a_1/.../a_K/r/t". */
-int hjb_eval_state(hjb_session *h, const char *state, int json, optsched_error *err);
+/* Prints V, its derivatives and the controls at the state "a_1/.../a_K/r/t"; with paths > 0
+ * also the Monte Carlo loss of the network's greedy policy started there (seed `seed`), the
+ * quantity V estimates. */
+int hjb_eval_state(hjb_session *h, const char *state, int paths, uint64_t seed, int json,
+                   optsched_error *err);
 
 #endif

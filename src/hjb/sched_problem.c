@@ -53,7 +53,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
     *s = (optsched_hjb_sampling){
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
-        .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0,
+        .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0,
         .evaluate_prior = 0};
 }
 
@@ -155,6 +155,21 @@ static void sample_onpolicy(const optsched_hjb_problem *p, const optsched_dgm_rn
     xi[K + 1] = fmin(1.0, fmax(0.0, c[K + 1] + 0.01 * optsched_dgm_rng_normal(rng, idx, 1)));
 }
 
+/* (r/C_max, t/T_span) uniform over the reachable set {0 ≤ r ≤ C_max − B_min t} of the box,
+ * from two uniforms: t by inverting its marginal CDF (density ∝ the height C_max − B_min t, a
+ * quadratic), then r uniform under that height. */
+static void sample_reachable(const optsched_hjb_problem *p, double u0, double u1, double *rt)
+{
+    const optsched_model *m = p->m;
+    const double C = m->C, b = m->B_min, tend = fmin(p->Tspan, C / b);
+    const double Z = C * tend - 0.5 * b * tend * tend; /* area under the height */
+    /* b t²/2 − C t + u Z = 0, smaller root; written to avoid cancellation when b t ≪ C */
+    const double q = C * C - 2 * b * u0 * Z;
+    const double t = 2 * u0 * Z / (C + sqrt(fmax(q, 0.0)));
+    rt[0] = u1 * fmax(C - b * t, 0.0) / C;
+    rt[1] = fmin(1.0, t / p->Tspan);
+}
+
 static int sample_interior(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x)
 {
     const optsched_hjb_problem *p = ctx;
@@ -175,8 +190,13 @@ static int sample_interior(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
         }
         sample_a(p, rng, i, xi);
         uint64_t idx = (uint64_t)i * (uint64_t)d + (uint64_t)K;
-        xi[K] = optsched_dgm_rng_uniform(rng, idx, 0);
-        xi[K + 1] = optsched_dgm_rng_uniform(rng, idx, 1);
+        const double u0 = optsched_dgm_rng_uniform(rng, idx, 0), u1 = optsched_dgm_rng_uniform(rng, idx, 1);
+        if (p->s.reachable) {
+            sample_reachable(p, u0, u1, xi + K);
+        } else {
+            xi[K] = u0;
+            xi[K + 1] = u1;
+        }
     }
     return OPTSCHED_OK;
 }
