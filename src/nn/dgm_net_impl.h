@@ -95,9 +95,9 @@ static tape_off F(tape_offsets)(int d, int n, int L, int C, int P)
     return o;
 }
 
-/* Per-slot scratch: dS (two), dPh, dPzgr, dSR, UX, V, column sums, tanh-reverse scratch. */
+/* Per-slot scratch: dS (two), dPh, dPzgr, dSR, UX, V, acc, colsum. */
 typedef struct {
-    size_t dSa, dSb, dPh, dPzgr, SR, UX, V, acc, tacc, total;
+    size_t dSa, dSb, dPh, dPzgr, SR, UX, V, acc, total;
 } scr_off;
 
 static scr_off F(scr_offsets)(int d, int n, int C, int P)
@@ -111,8 +111,7 @@ static scr_off F(scr_offsets)(int d, int n, int C, int P)
     o.SR = off; off += CP * nn;
     o.UX = off; off += (size_t)P * 4 * nn;
     o.V = off; off += CP;
-    o.acc = off; off += 4 * nn + (size_t)d * 4 * nn; /* bias and U column sums */
-    o.tacc = off; off += 3 * nn;                        /* k_tanh_bwd's scratch */
+    o.acc = off; off += 4 * nn + (size_t)d * 4 * nn;
     o.total = off;
     (void)d;
     return o;
@@ -243,19 +242,11 @@ static void F(prepare_T)(WORK *w, const NET *net)
 }
 
 /* ---------------------------------------------------------------------------------------
- * Kernels. Arguments: Pc points in the chunk; row(T, c, p) = T + (c*Pc + p)*width. Each
- * kernel works on the points [p0, p1) of the chunk: the drivers run the kernels between two
- * GEMMs block by block of points, so that the second kernel finds a block's rows (all
- * channels) still in cache from the first. A chunk's tensors for one layer (~4 MB at C = 23,
- * P = 32, n = 128) do not fit in L2; a block of DGM_POINT_BLOCK points does. Every element's
- * arithmetic, and the order of every sum over points, is the same whatever the blocking. */
-
-#define DGM_POINT_BLOCK 4
+ * Kernels. Arguments: Pc points in the chunk; row(T, c, p) = T + (c*Pc + p)*width. */
 
 typedef struct {
     int Pc, n, D, Q;
     const int *q;
-    int p0, p1; /* the points this call works on */
 } kdim;
 
 #define ROW(T, c, p, wid) ((T) + ((size_t)(c) * K.Pc + (p)) * (size_t)(wid))
@@ -266,7 +257,7 @@ typedef struct {
 KERNEL static void F(k_first_fwd)(kdim K, REAL *S, const REAL *b1, const REAL *W1T)
 {
     const int n = K.n;
-    for (int p = K.p0; p < K.p1; p++) {
+    for (int p = 0; p < K.Pc; p++) {
         REAL *sv = ROW(S, 0, p, n);
 #pragma omp simd
         for (int u = 0; u < n; u++) sv[u] = TANH(sv[u] + b1[u]);
@@ -295,7 +286,7 @@ KERNEL static void F(k_first_bwd)(kdim K, REAL *dPv, REAL *gW1T, const REAL *dS,
                                   const REAL *W1T)
 {
     const int n = K.n;
-    for (int p = K.p0; p < K.p1; p++) {
+    for (int p = 0; p < K.Pc; p++) {
         const REAL *sv = ROW(S, 0, p, n);
         REAL *dv = dPv + (size_t)p * n;
         const REAL *ds0 = ROW(dS, 0, p, n);
@@ -331,7 +322,7 @@ KERNEL static void F(k_first_bwd)(kdim K, REAL *dPv, REAL *gW1T, const REAL *dS,
 KERNEL static void F(k_sr)(kdim K, REAL *SR, const REAL *S, const REAL *Pz, const REAL *tz)
 {
     const int n = K.n, n3 = 3 * n;
-    for (int p = K.p0; p < K.p1; p++) {
+    for (int p = 0; p < K.Pc; p++) {
         const REAL *R = tz + (size_t)p * n3 + 2 * n, *sv = ROW(S, 0, p, n);
         REAL *srv = ROW(SR, 0, p, n);
 #pragma omp simd
@@ -366,7 +357,7 @@ KERNEL static void F(k_gate_fwd)(kdim K, REAL *Pz, REAL *tz, const REAL *UX, con
                                  const REAL *b)
 {
     const int n = K.n, n3 = 3 * n;
-    for (int p = K.p0; p < K.p1; p++) {
+    for (int p = 0; p < K.Pc; p++) {
         REAL *pv = ROW(Pz, 0, p, n3), *tv = tz + (size_t)p * n3;
         const REAL *ux = UX + (size_t)p * 4 * n;
 #pragma omp simd
@@ -390,7 +381,7 @@ KERNEL static void F(k_update_fwd)(kdim K, REAL *Sn, REAL *Ph, REAL *th, const R
                                    const REAL *b)
 {
     const int n = K.n, n3 = 3 * n;
-    for (int p = K.p0; p < K.p1; p++) {
+    for (int p = 0; p < K.Pc; p++) {
         REAL *hv = ROW(Ph, 0, p, n), *H = th + (size_t)p * n;
         const REAL *ux = UX + (size_t)p * 4 * n + n3, *bh = b + n3;
 #pragma omp simd
@@ -447,7 +438,7 @@ KERNEL static void F(k_update_bwd)(kdim K, REAL *dPz, REAL *dPh, REAL *dS, const
                                    const REAL *th, const REAL *S)
 {
     const int n = K.n, n3 = 3 * n;
-    for (int p = K.p0; p < K.p1; p++) {
+    for (int p = 0; p < K.Pc; p++) {
         const REAL *Z = tz + (size_t)p * n3, *G = Z + n, *H = th + (size_t)p * n;
         const REAL *sv = ROW(S, 0, p, n), *q0 = ROW(dSn, 0, p, n);
         REAL *dZv = ROW(dPz, 0, p, n3), *dGv = dZv + n, *dHv = ROW(dPh, 0, p, n);
@@ -519,7 +510,7 @@ KERNEL static void F(k_gate_bwd)(kdim K, REAL *dPz, REAL *dS, const REAL *dSR, c
                                  const REAL *tz, const REAL *S)
 {
     const int n = K.n, n3 = 3 * n;
-    for (int p = K.p0; p < K.p1; p++) {
+    for (int p = 0; p < K.Pc; p++) {
         const REAL *R = tz + (size_t)p * n3 + 2 * n, *sv = ROW(S, 0, p, n), *q0 = ROW(dSR, 0, p, n);
         REAL *dRv = ROW(dPz, 0, p, n3) + 2 * n, *dSv = ROW(dS, 0, p, n);
 #pragma omp simd
@@ -571,7 +562,7 @@ KERNEL static void F(k_gate_bwd)(kdim K, REAL *dPz, REAL *dS, const REAL *dSR, c
 KERNEL static void F(k_tanh_bwd)(kdim K, int wid, REAL *dP, const REAL *Pp, const REAL *tv,
                                  REAL *acc)
 {
-    for (int p = K.p0; p < K.p1; p++) {
+    for (int p = 0; p < K.Pc; p++) {
         const REAL *s = tv + (size_t)p * wid;
         REAL *d0 = ROW(dP, 0, p, wid);
 #pragma omp simd
@@ -609,7 +600,7 @@ KERNEL static void F(k_colsums)(kdim K, int wid, REAL *gb, REAL *gUT, int ldT, c
 {
     for (int c = 0; c <= K.D; c++) {
         REAL *g = c == 0 ? gb : gUT + (size_t)(c - 1) * ldT;
-        for (int p = K.p0; p < K.p1; p++) {
+        for (int p = 0; p < K.Pc; p++) {
             const REAL *r = ROW(dP, c, p, wid);
 #pragma omp simd
             for (int u = 0; u < wid; u++) g[u] += r[u];
@@ -629,7 +620,7 @@ static void F(chunk_forward)(WORK *w, const NET *net, REAL *tape, REAL *scr, siz
     const int M = C * Pc;
     tape_off to = F(tape_offsets)(d, n, w->L, C, w->P);
     scr_off so = F(scr_offsets)(d, n, C, w->P);
-    kdim K = {Pc, n, w->D, w->Q, w->qidx, 0, Pc};
+    kdim K = {Pc, n, w->D, w->Q, w->qidx};
     REAL *X = tape + to.X, *UX = scr + so.UX;
     memcpy(X, x + p0 * d, (size_t)Pc * d * sizeof(REAL));
 
@@ -643,12 +634,8 @@ static void F(chunk_forward)(WORK *w, const NET *net, REAL *tape, REAL *scr, siz
         const REAL *UT = w->T + (size_t)d * n + (size_t)l * d * 4 * n;
         GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, Pc, 4 * n, d, 1, X, d, P + L->U[l], d, 0, UX, 4 * n);
         GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, M, 3 * n, n, 1, S, n, P + L->W[l], n, 0, Pz, 3 * n);
-        for (K.p0 = 0; K.p0 < Pc; K.p0 = K.p1) {
-            K.p1 = K.p0 + DGM_POINT_BLOCK < Pc ? K.p0 + DGM_POINT_BLOCK : Pc;
-            F(k_gate_fwd)(K, Pz, tz, UX, UT, P + L->b[l]);
-            F(k_sr)(K, SR, S, Pz, tz);
-        }
-        K.p0 = 0, K.p1 = Pc;
+        F(k_gate_fwd)(K, Pz, tz, UX, UT, P + L->b[l]);
+        F(k_sr)(K, SR, S, Pz, tz);
         GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, M, n, n, 1, SR, n, P + L->Wh[l], n, 0, Ph, n);
         F(k_update_fwd)(K, Sn, Ph, th, Pz, tz, S, UX, UT, P + L->b[l]);
     }
@@ -666,10 +653,10 @@ static void F(chunk_backward)(WORK *w, const NET *net, REAL *tape, REAL *scr, RE
     const int M = C * Pc;
     tape_off to = F(tape_offsets)(d, n, w->L, C, w->P);
     scr_off so = F(scr_offsets)(d, n, C, w->P);
-    kdim K = {Pc, n, D, w->Q, w->qidx, 0, Pc};
+    kdim K = {Pc, n, D, w->Q, w->qidx};
     const REAL *X = tape + to.X, *dV = scr + so.V;
     REAL *dS = scr + so.dSa, *dSin = scr + so.dSb, *dPh = scr + so.dPh, *dPz = scr + so.dPzgr;
-    REAL *dSR = scr + so.SR, *acc = scr + so.acc, *colT = acc + 4 * n, *tacc = scr + so.tacc;
+    REAL *dSR = scr + so.SR, *acc = scr + so.acc, *colT = acc + 4 * n;
 
     /* Output layer: V_c = w . S_L,c (+ b for the value channel). */
     const REAL *SL = tape + to.S[w->L];
@@ -684,29 +671,22 @@ static void F(chunk_backward)(WORK *w, const NET *net, REAL *tape, REAL *scr, RE
     for (int l = w->L - 1; l >= 0; l--) {
         const REAL *S = tape + to.S[l], *Pz = tape + to.Pzgr[l], *tz = tape + to.tz[l];
         const REAL *Ph = tape + to.Ph[l], *th = tape + to.th[l], *SR = tape + to.SR[l];
-        memset(acc, 0, (size_t)4 * n * sizeof(REAL));
-        memset(colT, 0, (size_t)D * 4 * n * sizeof(REAL));
-        for (K.p0 = 0; K.p0 < Pc; K.p0 = K.p1) {
-            K.p1 = K.p0 + DGM_POINT_BLOCK < Pc ? K.p0 + DGM_POINT_BLOCK : Pc;
-            F(k_update_bwd)(K, dPz, dPh, dSin, dS, Pz, tz, Ph, th, S);
-            F(k_tanh_bwd)(K, n, dPh, Ph, th, tacc);
-            F(k_colsums)(K, n, acc + 3 * n, colT + 3 * n, 4 * n, dPh);
-        }
+        F(k_update_bwd)(K, dPz, dPh, dSin, dS, Pz, tz, Ph, th, S);
+        F(k_tanh_bwd)(K, n, dPh, Ph, th, acc);
         /* S.R (the input of the W_h product, on the tape) for W_h's gradient; dSR. */
         GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, M, 1, dPh, n, SR, n, 1, g + L->Wh[l], n);
         GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, n, n, 1, dPh, n, P + L->Wh[l], n, 0, dSR, n);
-        for (K.p0 = 0; K.p0 < Pc; K.p0 = K.p1) {
-            K.p1 = K.p0 + DGM_POINT_BLOCK < Pc ? K.p0 + DGM_POINT_BLOCK : Pc;
-            F(k_gate_bwd)(K, dPz, dSin, dSR, Pz, tz, S);
-            F(k_tanh_bwd)(K, 3 * n, dPz, Pz, tz, tacc);
-            F(k_colsums)(K, 3 * n, acc, colT, 4 * n, dPz);
-        }
-        K.p0 = 0, K.p1 = Pc;
+        F(k_gate_bwd)(K, dPz, dSin, dSR, Pz, tz, S);
+        F(k_tanh_bwd)(K, 3 * n, dPz, Pz, tz, acc);
         GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, 3 * n, n, M, 1, dPz, 3 * n, S, n, 1, g + L->W[l], n);
         GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, n, 3 * n, 1, dPz, 3 * n, P + L->W[l], n, 1, dSin, n);
         /* U and b: value rows against x, tangent rows summed. */
         GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, 3 * n, d, Pc, 1, dPz, 3 * n, X, d, 1, g + L->U[l], d);
         GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, n, d, Pc, 1, dPh, n, X, d, 1, g + L->U[l] + (size_t)3 * n * d, d);
+        memset(acc, 0, (size_t)4 * n * sizeof(REAL));
+        memset(colT, 0, (size_t)D * 4 * n * sizeof(REAL));
+        F(k_colsums)(K, 3 * n, acc, colT, 4 * n, dPz);
+        F(k_colsums)(K, n, acc + 3 * n, colT + 3 * n, 4 * n, dPh);
         for (int u = 0; u < 4 * n; u++) g[L->b[l] + u] += acc[u];
         for (int i = 0; i < D; i++)
             for (int u = 0; u < 4 * n; u++) g[L->U[l] + (size_t)u * d + i] += colT[(size_t)i * 4 * n + u];
