@@ -16,9 +16,9 @@
  * when it is not), trains a small correction for 4 rounds and keeps the round whose greedy
  * policy validates best on held-out paths (docs/HJB.md, "Where it stands", has what each
  * reaches); "quick" is a tiny network for smoke runs (`optsched paper --quick`); "accurate" trains
- * 10 rounds × 2,000 iterations with on-policy points, box points on the reachable set, the
- * compute-clock relative residual and an exact boundary, no structural penalties — the
- * converging setting at K = 1 (minutes at small K). */
+ * from the pace prior for 40 rounds × 4,000 iterations with on-policy points, box points on the
+ * reachable set, the compute-clock relative residual and an exact boundary, no structural
+ * penalties — the converging setting at K = 1 (about 10 minutes at small K). */
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
     .precision = "f32", .init = "constant", .lambda_bc = 100,                                   \
@@ -30,7 +30,7 @@ static const hjb_train_opts presets[] = {
      .width = 32, .layers = 2, .lr = 5e-4, .lr_decay = 0.1, .path_frac = 0.5, .select_paths = 1000},
     {PRESET_COMMON, .preset = "quick", .prior = "auto", .lambda_struct = 50, .rounds = 1, .iters = 30, .batch = 64,
      .width = 16, .layers = 1, .lr = 2e-3, .lr_decay = 1},
-    {PRESET_COMMON, .preset = "accurate", .prior = "auto", .rounds = 10, .iters = 2000, .batch = 512,
+    {PRESET_COMMON, .preset = "accurate", .prior = "pace", .rounds = 40, .iters = 4000, .batch = 512,
      .width = 32, .layers = 2, .lr = 2e-3, .lr_decay = 0.1, .path_frac = 0.5, .select_paths = 1000,
      .onpolicy_frac = 0.5, .compute_clock = 1, .relative = 0.3, .exact_boundary = 1,
      .reachable = 1, .lambda_struct = 0},
