@@ -1019,13 +1019,8 @@ int hjb_eval_state(hjb_session *h, const char *state, int paths, uint64_t seed, 
             cJSON_Delete(doc);
             return st;
         }
-        cJSON *jm = cJSON_AddObjectToObject(doc, "mc");
-        cJSON_AddNumberToObject(jm, "mean", mc.mean);
-        cJSON_AddNumberToObject(jm, "std", mc.std);
-        cJSON_AddNumberToObject(jm, "stderr", mc.se);
-        cJSON_AddNumberToObject(jm, "paths", mc.paths);
-        cJSON_AddNumberToObject(jm, "steps", mc.steps);
-        cJSON_AddNumberToObject(jm, "seed", (double)seed);
+        optsched_mc_options mo = {.seed = seed};
+        cJSON_AddItemToObject(doc, "mc", cli_json_mc(&mc, &mo));
     }
     if (json)
         cli_json_print(doc);
