@@ -18,7 +18,7 @@
  * reaches); "quick" is a tiny network for smoke runs (`optsched paper --quick`); "accurate" trains
  * from the pace prior for 40 rounds × 4,000 iterations with on-policy points, box points on the
  * reachable set, the compute-clock relative residual and an exact boundary, no structural
- * penalties — the converging setting at K = 1 (about 10 minutes at small K). */
+ * penalties — the converging setting at K = 1 (about 7 minutes there on 2 cores). */
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
     .precision = "f32", .init = "constant", .lambda_bc = 100,                                   \

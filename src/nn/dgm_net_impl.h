@@ -97,7 +97,7 @@ static tape_off F(tape_offsets)(int d, int n, int L, int C, int P)
 
 /* Per-slot scratch: dS (two), dPh, dPzgr, dSR, UX, V, acc, colsum. */
 typedef struct {
-    size_t dSa, dSb, dPh, dPzgr, SR, UX, V, acc, total;
+    size_t dSa, dSb, dPh, dPzgr, dSR, UX, V, acc, total;
 } scr_off;
 
 static scr_off F(scr_offsets)(int d, int n, int C, int P)
@@ -108,7 +108,7 @@ static scr_off F(scr_offsets)(int d, int n, int C, int P)
     o.dSb = off; off += CP * nn;
     o.dPh = off; off += CP * nn;
     o.dPzgr = off; off += CP * 3 * nn;
-    o.SR = off; off += CP * nn;
+    o.dSR = off; off += CP * nn;
     o.UX = off; off += (size_t)P * 4 * nn;
     o.V = off; off += CP;
     o.acc = off; off += 4 * nn + (size_t)d * 4 * nn;
@@ -656,7 +656,7 @@ static void F(chunk_backward)(WORK *w, const NET *net, REAL *tape, REAL *scr, RE
     kdim K = {Pc, n, D, w->Q, w->qidx};
     const REAL *X = tape + to.X, *dV = scr + so.V;
     REAL *dS = scr + so.dSa, *dSin = scr + so.dSb, *dPh = scr + so.dPh, *dPz = scr + so.dPzgr;
-    REAL *dSR = scr + so.SR, *acc = scr + so.acc, *colT = acc + 4 * n;
+    REAL *dSR = scr + so.dSR, *acc = scr + so.acc, *colT = acc + 4 * n;
 
     /* Output layer: V_c = w . S_L,c (+ b for the value channel). */
     const REAL *SL = tape + to.S[w->L];
