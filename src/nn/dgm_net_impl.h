@@ -52,6 +52,8 @@ struct WORK {
     optsched_dgm_layout lay;
     int d, n, L, C, D, Q;
     int qidx[64];
+    int *pair;         /* [D]: see kdim */
+    int extra[64], nextra;
     size_t nmax;
     int P;             /* points per chunk */
     int flags;
@@ -191,6 +193,13 @@ WORK *F(optsched_dgm_work_alloc)(const optsched_dgm_layout *lay, const optsched_
     w->Q = js->nsecond;
     for (int k = 0; k < w->Q; k++) w->qidx[k] = js->second[k];
     w->C = 1 + w->D + w->Q;
+    w->pair = malloc((size_t)(w->D > 0 ? w->D : 1) * sizeof(int));
+    if (!w->pair) { free(w); optsched_error_set(err, OPTSCHED_ENOMEM, "dgm: out of memory"); return NULL; }
+    for (int i = 0; i < w->D; i++) w->pair[i] = -1;
+    for (int k = 0; k < w->Q; k++) {
+        if (w->pair[w->qidx[k]] < 0) w->pair[w->qidx[k]] = k;
+        else w->extra[w->nextra++] = k;
+    }
     w->nmax = nmax;
     w->P = chunk ? chunk : DGM_CHUNK_DEFAULT;
     if ((size_t)w->P > nmax) w->P = (int)nmax;
@@ -222,7 +231,7 @@ void F(optsched_dgm_work_free)(WORK *w)
 {
     if (!w) return;
     free(w->tape); free(w->scr); free(w->sgrad); free(w->jd); free(w->djd);
-    free(w->chunk_loss); free(w->T);
+    free(w->chunk_loss); free(w->T); free(w->pair);
     free(w);
 }
 
@@ -247,6 +256,9 @@ static void F(prepare_T)(WORK *w, const NET *net)
 typedef struct {
     int Pc, n, D, Q;
     const int *q;
+    const int *pair;  /* [D]: the second-order channel fused with first-order channel i, or -1 */
+    const int *extra; /* [nextra]: second-order channels not fused (their input repeats in q) */
+    int nextra;
 } kdim;
 
 #define ROW(T, c, p, wid) ((T) + ((size_t)(c) * K.Pc + (p)) * (size_t)(wid))
@@ -317,6 +329,13 @@ KERNEL static void F(k_first_bwd)(kdim K, REAL *dPv, REAL *gW1T, const REAL *dS,
     }
 }
 
+/* Channel pairs. Every kernel below walks the first-order channels i and, in the same loop,
+ * the second-order channel k = pair[i] of the same input (q[k] = i) when there is one: the
+ * second-order algebra reads the i rows (p_i, s_i) and, in reverse, adds to them, so doing both
+ * in one pass reads and writes each i row once instead of twice — these kernels are bound by
+ * memory traffic, not arithmetic. Second-order channels of an input already paired (a repeated
+ * index in q) are in extra[] and take the separate second-order loop after the pairs. */
+
 /* Jets of S.R (the input of the W_h product) from S and the gate pre-activations Pz and
  * tanh values tz (kept on the tape for the reverse pass: the W_h gradient reads it). */
 KERNEL static void F(k_sr)(kdim K, REAL *SR, const REAL *S, const REAL *Pz, const REAL *tz)
@@ -330,14 +349,27 @@ KERNEL static void F(k_sr)(kdim K, REAL *SR, const REAL *S, const REAL *Pz, cons
         for (int i = 0; i < K.D; i++) {
             const REAL *pri = ROW(Pz, 1 + i, p, n3) + 2 * n, *si = ROW(S, 1 + i, p, n);
             REAL *o = ROW(SR, 1 + i, p, n);
+            const int k = K.pair[i];
+            if (k < 0) {
+#pragma omp simd
+                for (int u = 0; u < n; u++) {
+                    REAL t = 1 - R[u] * R[u];
+                    o[u] = si[u] * R[u] + sv[u] * (t * pri[u]);
+                }
+                continue;
+            }
+            const REAL *prk = ROW(Pz, 1 + K.D + k, p, n3) + 2 * n, *sk = ROW(S, 1 + K.D + k, p, n);
+            REAL *ok = ROW(SR, 1 + K.D + k, p, n);
 #pragma omp simd
             for (int u = 0; u < n; u++) {
-                REAL t = 1 - R[u] * R[u];
-                o[u] = si[u] * R[u] + sv[u] * (t * pri[u]);
+                REAL r = R[u], t = 1 - r * r, pr = pri[u], s1 = si[u];
+                REAL ri = t * pr, rii = t * (prk[u] - 2 * r * pr * pr);
+                o[u] = s1 * r + sv[u] * ri;
+                ok[u] = sk[u] * r + 2 * s1 * ri + sv[u] * rii;
             }
         }
-        for (int k = 0; k < K.Q; k++) {
-            int j = K.q[k];
+        for (int e = 0; e < K.nextra; e++) {
+            const int k = K.extra[e], j = K.q[k];
             const REAL *prj = ROW(Pz, 1 + j, p, n3) + 2 * n, *prk = ROW(Pz, 1 + K.D + k, p, n3) + 2 * n;
             const REAL *sj = ROW(S, 1 + j, p, n), *sk = ROW(S, 1 + K.D + k, p, n);
             REAL *o = ROW(SR, 1 + K.D + k, p, n);
@@ -389,29 +421,45 @@ KERNEL static void F(k_update_fwd)(kdim K, REAL *Sn, REAL *Ph, REAL *th, const R
             hv[u] += ux[u] + bh[u];
             H[u] = TANH(hv[u]);
         }
-        for (int i = 0; i < K.D; i++) {
-            REAL *hi = ROW(Ph, 1 + i, p, n);
-            const REAL *ui = UT + (size_t)i * 4 * n + n3;
-#pragma omp simd
-            for (int u = 0; u < n; u++) hi[u] += ui[u];
-        }
         const REAL *Z = tz + (size_t)p * n3, *G = Z + n, *sv = ROW(S, 0, p, n);
         REAL *o = ROW(Sn, 0, p, n);
 #pragma omp simd
         for (int u = 0; u < n; u++) o[u] = (1 - G[u]) * H[u] + Z[u] * sv[u];
         for (int i = 0; i < K.D; i++) {
-            const REAL *pz = ROW(Pz, 1 + i, p, n3), *pg = pz + n, *ph = ROW(Ph, 1 + i, p, n);
-            const REAL *si = ROW(S, 1 + i, p, n);
-            REAL *oi = ROW(Sn, 1 + i, p, n);
+            const REAL *pz = ROW(Pz, 1 + i, p, n3), *pg = pz + n, *si = ROW(S, 1 + i, p, n);
+            const REAL *ui = UT + (size_t)i * 4 * n + n3;
+            REAL *ph = ROW(Ph, 1 + i, p, n), *oi = ROW(Sn, 1 + i, p, n);
+            const int k = K.pair[i];
+            if (k < 0) {
+#pragma omp simd
+                for (int u = 0; u < n; u++) {
+                    REAL h1 = ph[u] + ui[u];
+                    ph[u] = h1;
+                    REAL zi = (1 - Z[u] * Z[u]) * pz[u], gi = (1 - G[u] * G[u]) * pg[u];
+                    REAL hi = (1 - H[u] * H[u]) * h1;
+                    oi[u] = -gi * H[u] + (1 - G[u]) * hi + zi * sv[u] + Z[u] * si[u];
+                }
+                continue;
+            }
+            const REAL *pzk = ROW(Pz, 1 + K.D + k, p, n3), *pgk = pzk + n, *phk = ROW(Ph, 1 + K.D + k, p, n);
+            const REAL *sk = ROW(S, 1 + K.D + k, p, n);
+            REAL *ok = ROW(Sn, 1 + K.D + k, p, n);
 #pragma omp simd
             for (int u = 0; u < n; u++) {
-                REAL zi = (1 - Z[u] * Z[u]) * pz[u], gi = (1 - G[u] * G[u]) * pg[u];
-                REAL hi = (1 - H[u] * H[u]) * ph[u];
-                oi[u] = -gi * H[u] + (1 - G[u]) * hi + zi * sv[u] + Z[u] * si[u];
+                REAL z = Z[u], g = G[u], h = H[u], s1 = si[u];
+                REAL pz1 = pz[u], pg1 = pg[u], ph1 = ph[u] + ui[u];
+                ph[u] = ph1;
+                REAL tzz = 1 - z * z, tg = 1 - g * g, thh = 1 - h * h;
+                REAL zi = tzz * pz1, gi = tg * pg1, hi = thh * ph1;
+                REAL zii = tzz * (pzk[u] - 2 * z * pz1 * pz1);
+                REAL gii = tg * (pgk[u] - 2 * g * pg1 * pg1);
+                REAL hii = thh * (phk[u] - 2 * h * ph1 * ph1);
+                oi[u] = -gi * h + (1 - g) * hi + zi * sv[u] + z * s1;
+                ok[u] = -gii * h - 2 * gi * hi + (1 - g) * hii + zii * sv[u] + 2 * zi * s1 + z * sk[u];
             }
         }
-        for (int k = 0; k < K.Q; k++) {
-            int j = K.q[k];
+        for (int e = 0; e < K.nextra; e++) {
+            const int k = K.extra[e], j = K.q[k];
             const REAL *pzj = ROW(Pz, 1 + j, p, n3), *pgj = pzj + n, *phj = ROW(Ph, 1 + j, p, n);
             const REAL *pzk = ROW(Pz, 1 + K.D + k, p, n3), *pgk = pzk + n, *phk = ROW(Ph, 1 + K.D + k, p, n);
             const REAL *sj = ROW(S, 1 + j, p, n), *sk = ROW(S, 1 + K.D + k, p, n);
@@ -430,9 +478,21 @@ KERNEL static void F(k_update_fwd)(kdim K, REAL *Sn, REAL *Ph, REAL *th, const R
     }
 }
 
-/* Gated layer, part 2 reverse: dSn (upstream, all jets of S_new) -> upstream gradients of the
- * post-activation jets of Z and G (into the z and g blocks of dPz), of H (into dPh), and the
- * direct part of dS (overwritten). */
+/* The reverse of a gate's tanh, fused into the kernels that produce its upstream gradients
+ * (u = the gradient with respect to the gate's post-activation jets; x its value, t = 1 - x^2,
+ * p_i and p_kk its pre-activation jets; header comment for the forward algebra):
+ *   value row:  dp   = t (u + sum_i u_i (-2 x p_i) + sum_k u_kk (-2 x p_kk - 2 p_j^2 (1 - 3 x^2)))
+ *   first:      dp_i = t (u_i - 4 x p_i sum_{k: j=i} u_kk),     second: dp_kk = t u_kk.
+ * Each term is linear in the u's, so the kernels add every term as they produce it: the value
+ * row accumulates the bracket and is multiplied by t at the end of the point; a pair writes
+ * its rows already finished; an extra channel adds its share to the finished j rows. */
+
+/* Gated layer, part 2 reverse: dSn (upstream, all jets of S_new) -> gradients of the
+ * pre-activation jets of Z and G (the z and g blocks of dPz) and of H (dPh), and the direct
+ * part of dS (overwritten). Upstream gradients of the post-activation jets of a pair (i, k):
+ *   u_G,i = -h q_i - 2 h_i q_k,   u_H,i = (1 - g) q_i - 2 g_i q_k,   u_Z,i = s q_i + 2 s_i q_k,
+ *   u_G,kk = -h q_k,             u_H,kk = (1 - g) q_k,               u_Z,kk = s q_k;
+ * the direct part dS_i = z q_i + 2 z_i q_k, dS_kk = z q_k. */
 KERNEL static void F(k_update_bwd)(kdim K, REAL *dPz, REAL *dPh, REAL *dS, const REAL *dSn,
                                    const REAL *Pz, const REAL *tz, const REAL *Ph,
                                    const REAL *th, const REAL *S)
@@ -456,22 +516,59 @@ KERNEL static void F(k_update_bwd)(kdim K, REAL *dPz, REAL *dPh, REAL *dS, const
             const REAL *si = ROW(S, 1 + i, p, n), *qi = ROW(dSn, 1 + i, p, n);
             REAL *dZi = ROW(dPz, 1 + i, p, n3), *dGi = dZi + n, *dHi = ROW(dPh, 1 + i, p, n);
             REAL *dSi = ROW(dS, 1 + i, p, n);
+            const int k = K.pair[i];
+            if (k < 0) {
+#pragma omp simd
+                for (int u = 0; u < n; u++) {
+                    REAL z = Z[u], g = G[u], h = H[u], q = qi[u];
+                    REAL pz1 = pz[u], pg1 = pg[u], ph1 = ph[u];
+                    REAL tzz = 1 - z * z, tg = 1 - g * g, thh = 1 - h * h;
+                    REAL uG = -h * q, uH = (1 - g) * q, uZ = sv[u] * q;
+                    dHv[u] += -tg * pg1 * q - 2 * h * ph1 * uH;
+                    dGv[u] += -thh * ph1 * q - 2 * g * pg1 * uG;
+                    dZv[u] += si[u] * q - 2 * z * pz1 * uZ;
+                    dSv[u] += tzz * pz1 * q;
+                    dGi[u] = tg * uG;
+                    dHi[u] = thh * uH;
+                    dZi[u] = tzz * uZ;
+                    dSi[u] = z * q;
+                }
+                continue;
+            }
+            const REAL *pzk = ROW(Pz, 1 + K.D + k, p, n3), *pgk = pzk + n, *phk = ROW(Ph, 1 + K.D + k, p, n);
+            const REAL *sk = ROW(S, 1 + K.D + k, p, n), *qk = ROW(dSn, 1 + K.D + k, p, n);
+            REAL *dZk = ROW(dPz, 1 + K.D + k, p, n3), *dGk = dZk + n, *dHk = ROW(dPh, 1 + K.D + k, p, n);
+            REAL *dSk = ROW(dS, 1 + K.D + k, p, n);
 #pragma omp simd
             for (int u = 0; u < n; u++) {
-                REAL z = Z[u], g = G[u], h = H[u], q = qi[u];
-                REAL zi = (1 - z * z) * pz[u], gi = (1 - g * g) * pg[u], hi = (1 - h * h) * ph[u];
-                dGi[u] = -h * q;
-                dHv[u] += -gi * q;
-                dGv[u] += -hi * q;
-                dHi[u] = (1 - g) * q;
-                dZi[u] = sv[u] * q;
-                dSv[u] += zi * q;
-                dZv[u] += si[u] * q;
-                dSi[u] = z * q;
+                REAL z = Z[u], g = G[u], h = H[u], q = qi[u], q2 = qk[u], s1 = si[u], s0 = sv[u];
+                REAL pz1 = pz[u], pg1 = pg[u], ph1 = ph[u], pz2 = pzk[u], pg2 = pgk[u], ph2 = phk[u];
+                REAL tzz = 1 - z * z, tg = 1 - g * g, thh = 1 - h * h;
+                REAL zi = tzz * pz1, gi = tg * pg1, hi = thh * ph1;
+                REAL zii = tzz * (pz2 - 2 * z * pz1 * pz1);
+                REAL gii = tg * (pg2 - 2 * g * pg1 * pg1);
+                REAL hii = thh * (ph2 - 2 * h * ph1 * ph1);
+                REAL uGi = -h * q - 2 * hi * q2, uHi = (1 - g) * q - 2 * gi * q2, uZi = s0 * q + 2 * s1 * q2;
+                REAL uGk = -h * q2, uHk = (1 - g) * q2, uZk = s0 * q2;
+                dHv[u] += -gi * q - gii * q2 - 2 * h * ph1 * uHi
+                          + uHk * (-2 * h * ph2 - 2 * ph1 * ph1 * (1 - 3 * h * h));
+                dGv[u] += -hi * q - hii * q2 - 2 * g * pg1 * uGi
+                          + uGk * (-2 * g * pg2 - 2 * pg1 * pg1 * (1 - 3 * g * g));
+                dZv[u] += s1 * q + sk[u] * q2 - 2 * z * pz1 * uZi
+                          + uZk * (-2 * z * pz2 - 2 * pz1 * pz1 * (1 - 3 * z * z));
+                dSv[u] += zi * q + zii * q2;
+                dGi[u] = tg * (uGi - 4 * g * pg1 * uGk);
+                dHi[u] = thh * (uHi - 4 * h * ph1 * uHk);
+                dZi[u] = tzz * (uZi - 4 * z * pz1 * uZk);
+                dSi[u] = z * q + 2 * zi * q2;
+                dGk[u] = tg * uGk;
+                dHk[u] = thh * uHk;
+                dZk[u] = tzz * uZk;
+                dSk[u] = z * q2;
             }
         }
-        for (int k = 0; k < K.Q; k++) {
-            int j = K.q[k];
+        for (int e = 0; e < K.nextra; e++) {
+            const int k = K.extra[e], j = K.q[k];
             const REAL *pzj = ROW(Pz, 1 + j, p, n3), *pgj = pzj + n, *phj = ROW(Ph, 1 + j, p, n);
             const REAL *pzk = ROW(Pz, 1 + K.D + k, p, n3), *pgk = pzk + n, *phk = ROW(Ph, 1 + K.D + k, p, n);
             const REAL *sj = ROW(S, 1 + j, p, n), *sk = ROW(S, 1 + K.D + k, p, n);
@@ -481,31 +578,42 @@ KERNEL static void F(k_update_bwd)(kdim K, REAL *dPz, REAL *dPh, REAL *dS, const
             REAL *dSj = ROW(dS, 1 + j, p, n), *dSk = ROW(dS, 1 + K.D + k, p, n);
 #pragma omp simd
             for (int u = 0; u < n; u++) {
-                REAL z = Z[u], g = G[u], h = H[u], q = qk[u];
+                REAL z = Z[u], g = G[u], h = H[u], q = qk[u], s0 = sv[u];
+                REAL pz1 = pzj[u], pg1 = pgj[u], ph1 = phj[u], pz2 = pzk[u], pg2 = pgk[u], ph2 = phk[u];
                 REAL tzz = 1 - z * z, tg = 1 - g * g, thh = 1 - h * h;
-                REAL zj = tzz * pzj[u], gj = tg * pgj[u], hj = thh * phj[u];
-                REAL zjj = tzz * (pzk[u] - 2 * z * pzj[u] * pzj[u]);
-                REAL gjj = tg * (pgk[u] - 2 * g * pgj[u] * pgj[u]);
-                REAL hjj = thh * (phk[u] - 2 * h * phj[u] * phj[u]);
-                dGk[u] = -h * q;
-                dHv[u] += -gjj * q;
-                dGj[u] += -2 * hj * q;
-                dHj[u] += -2 * gj * q;
-                dGv[u] += -hjj * q;
-                dHk[u] = (1 - g) * q;
-                dZk[u] = sv[u] * q;
+                REAL zj = tzz * pz1, gj = tg * pg1, hj = thh * ph1;
+                REAL zjj = tzz * (pz2 - 2 * z * pz1 * pz1);
+                REAL gjj = tg * (pg2 - 2 * g * pg1 * pg1);
+                REAL hjj = thh * (ph2 - 2 * h * ph1 * ph1);
+                /* this channel's shares of the j rows' upstream gradients, and its own */
+                REAL uGj = -2 * hj * q, uHj = -2 * gj * q, uZj = 2 * sj[u] * q;
+                REAL uGk = -h * q, uHk = (1 - g) * q, uZk = s0 * q;
+                dHv[u] += -gjj * q - 2 * h * ph1 * uHj + uHk * (-2 * h * ph2 - 2 * ph1 * ph1 * (1 - 3 * h * h));
+                dGv[u] += -hjj * q - 2 * g * pg1 * uGj + uGk * (-2 * g * pg2 - 2 * pg1 * pg1 * (1 - 3 * g * g));
+                dZv[u] += sk[u] * q - 2 * z * pz1 * uZj + uZk * (-2 * z * pz2 - 2 * pz1 * pz1 * (1 - 3 * z * z));
                 dSv[u] += zjj * q;
-                dZj[u] += 2 * sj[u] * q;
+                dGj[u] += tg * (uGj - 4 * g * pg1 * uGk);
+                dHj[u] += thh * (uHj - 4 * h * ph1 * uHk);
+                dZj[u] += tzz * (uZj - 4 * z * pz1 * uZk);
                 dSj[u] += 2 * zj * q;
-                dZv[u] += sk[u] * q;
+                dGk[u] = tg * uGk;
+                dHk[u] = thh * uHk;
+                dZk[u] = tzz * uZk;
                 dSk[u] = z * q;
             }
+        }
+#pragma omp simd
+        for (int u = 0; u < n; u++) {
+            dZv[u] *= 1 - Z[u] * Z[u];
+            dGv[u] *= 1 - G[u] * G[u];
+            dHv[u] *= 1 - H[u] * H[u];
         }
     }
 }
 
-/* Gated layer, part 1 reverse: dSR (all jets of S.R) -> upstream gradients of the jets of R
- * (r block of dPz, overwritten) and dS (accumulated). */
+/* Gated layer, part 1 reverse: dSR (all jets of S.R) -> gradients of the pre-activation jets
+ * of R (the r block of dPz, overwritten; tanh reverse fused as above) and dS (accumulated).
+ * Upstream of R's post-activation jets for a pair (i, k): u_i = s q_i + 2 s_i q_k, u_kk = s q_k. */
 KERNEL static void F(k_gate_bwd)(kdim K, REAL *dPz, REAL *dS, const REAL *dSR, const REAL *Pz,
                                  const REAL *tz, const REAL *S)
 {
@@ -522,17 +630,38 @@ KERNEL static void F(k_gate_bwd)(kdim K, REAL *dPz, REAL *dS, const REAL *dSR, c
             const REAL *pri = ROW(Pz, 1 + i, p, n3) + 2 * n, *si = ROW(S, 1 + i, p, n);
             const REAL *qi = ROW(dSR, 1 + i, p, n);
             REAL *dRi = ROW(dPz, 1 + i, p, n3) + 2 * n, *dSi = ROW(dS, 1 + i, p, n);
+            const int k = K.pair[i];
+            if (k < 0) {
+#pragma omp simd
+                for (int u = 0; u < n; u++) {
+                    REAL r = R[u], q = qi[u], t = 1 - r * r, pr = pri[u], uR = sv[u] * q;
+                    dSi[u] += r * q;
+                    dRv[u] += si[u] * q - 2 * r * pr * uR;
+                    dSv[u] += t * pr * q;
+                    dRi[u] = t * uR;
+                }
+                continue;
+            }
+            const REAL *prk = ROW(Pz, 1 + K.D + k, p, n3) + 2 * n, *sk = ROW(S, 1 + K.D + k, p, n);
+            const REAL *qk = ROW(dSR, 1 + K.D + k, p, n);
+            REAL *dRk = ROW(dPz, 1 + K.D + k, p, n3) + 2 * n, *dSk = ROW(dS, 1 + K.D + k, p, n);
 #pragma omp simd
             for (int u = 0; u < n; u++) {
-                REAL r = R[u], q = qi[u], ri = (1 - r * r) * pri[u];
-                dSi[u] += r * q;
-                dRv[u] += si[u] * q;
-                dSv[u] += ri * q;
-                dRi[u] = sv[u] * q;
+                REAL r = R[u], q = qi[u], q2 = qk[u], t = 1 - r * r, pr = pri[u], pr2 = prk[u];
+                REAL s0 = sv[u], s1 = si[u];
+                REAL ri = t * pr, rii = t * (pr2 - 2 * r * pr * pr);
+                REAL uRi = s0 * q + 2 * s1 * q2, uRk = s0 * q2;
+                dSi[u] += r * q + 2 * ri * q2;
+                dSk[u] += r * q2;
+                dSv[u] += ri * q + rii * q2;
+                dRv[u] += s1 * q + sk[u] * q2 - 2 * r * pr * uRi
+                          + uRk * (-2 * r * pr2 - 2 * pr * pr * (1 - 3 * r * r));
+                dRi[u] = t * (uRi - 4 * r * pr * uRk);
+                dRk[u] = t * uRk;
             }
         }
-        for (int k = 0; k < K.Q; k++) {
-            int j = K.q[k];
+        for (int e = 0; e < K.nextra; e++) {
+            const int k = K.extra[e], j = K.q[k];
             const REAL *prj = ROW(Pz, 1 + j, p, n3) + 2 * n, *prk = ROW(Pz, 1 + K.D + k, p, n3) + 2 * n;
             const REAL *sj = ROW(S, 1 + j, p, n), *sk = ROW(S, 1 + K.D + k, p, n);
             const REAL *qk = ROW(dSR, 1 + K.D + k, p, n);
@@ -540,56 +669,19 @@ KERNEL static void F(k_gate_bwd)(kdim K, REAL *dPz, REAL *dS, const REAL *dSR, c
             REAL *dSj = ROW(dS, 1 + j, p, n), *dSk = ROW(dS, 1 + K.D + k, p, n);
 #pragma omp simd
             for (int u = 0; u < n; u++) {
-                REAL r = R[u], q = qk[u], t = 1 - r * r;
-                REAL rj = t * prj[u], rjj = t * (prk[u] - 2 * r * prj[u] * prj[u]);
+                REAL r = R[u], q = qk[u], t = 1 - r * r, pr = prj[u], pr2 = prk[u];
+                REAL rj = t * pr, rjj = t * (pr2 - 2 * r * pr * pr);
+                REAL uRj = 2 * sj[u] * q, uRk = sv[u] * q;
                 dSk[u] += r * q;
-                dRv[u] += sk[u] * q;
                 dSj[u] += 2 * rj * q;
-                dRj[u] += 2 * sj[u] * q;
                 dSv[u] += rjj * q;
-                dRk[u] = sv[u] * q;
-            }
-        }
-    }
-}
-
-/* tanh reverse, in place on dP (C*Pc x wid): upstream gradients of the post-activation jets
- * in, gradients of the pre-activation jets out (see the header comment for the algebra):
- *   dp    = t (ds + sum_i ds_i (-2 s p_i) + sum_k ds_kk (-2 s p_kk - 2 p_j^2 (1 - 3 s^2)))
- *   dp_i  = t ds_i - 4 s t p_i sum_{k: j=i} ds_kk,        dp_kk = t ds_kk
- * One pass over the channels: each row is read once and finished (the first-order rows
- * before the second-order rows that add to them). acc is scratch of wid elements. */
-KERNEL static void F(k_tanh_bwd)(kdim K, int wid, REAL *dP, const REAL *Pp, const REAL *tv,
-                                 REAL *acc)
-{
-    for (int p = 0; p < K.Pc; p++) {
-        const REAL *s = tv + (size_t)p * wid;
-        REAL *d0 = ROW(dP, 0, p, wid);
-#pragma omp simd
-        for (int u = 0; u < wid; u++) acc[u] = d0[u];
-        for (int i = 0; i < K.D; i++) {
-            REAL *di = ROW(dP, 1 + i, p, wid);
-            const REAL *pi = ROW(Pp, 1 + i, p, wid);
-#pragma omp simd
-            for (int u = 0; u < wid; u++) {
-                REAL su = s[u], q = di[u];
-                acc[u] += q * (-2 * su * pi[u]);
-                di[u] = (1 - su * su) * q;
-            }
-        }
-        for (int k = 0; k < K.Q; k++) {
-            REAL *dk = ROW(dP, 1 + K.D + k, p, wid), *dj = ROW(dP, 1 + K.q[k], p, wid);
-            const REAL *pk = ROW(Pp, 1 + K.D + k, p, wid), *pj = ROW(Pp, 1 + K.q[k], p, wid);
-#pragma omp simd
-            for (int u = 0; u < wid; u++) {
-                REAL su = s[u], t = 1 - su * su, q = dk[u], pju = pj[u];
-                acc[u] += q * (-2 * su * pk[u] - 2 * pju * pju * (1 - 3 * su * su));
-                dj[u] += -4 * su * t * pju * q;
-                dk[u] = t * q;
+                dRv[u] += sk[u] * q - 2 * r * pr * uRj + uRk * (-2 * r * pr2 - 2 * pr * pr * (1 - 3 * r * r));
+                dRj[u] += t * (uRj - 4 * r * pr * uRk);
+                dRk[u] = t * uRk;
             }
         }
 #pragma omp simd
-        for (int u = 0; u < wid; u++) d0[u] = (1 - s[u] * s[u]) * acc[u];
+        for (int u = 0; u < n; u++) dRv[u] *= 1 - R[u] * R[u];
     }
 }
 
@@ -620,7 +712,7 @@ static void F(chunk_forward)(WORK *w, const NET *net, REAL *tape, REAL *scr, siz
     const int M = C * Pc;
     tape_off to = F(tape_offsets)(d, n, w->L, C, w->P);
     scr_off so = F(scr_offsets)(d, n, C, w->P);
-    kdim K = {Pc, n, w->D, w->Q, w->qidx};
+    kdim K = {Pc, n, w->D, w->Q, w->qidx, w->pair, w->extra, w->nextra};
     REAL *X = tape + to.X, *UX = scr + so.UX;
     memcpy(X, x + p0 * d, (size_t)Pc * d * sizeof(REAL));
 
@@ -653,7 +745,7 @@ static void F(chunk_backward)(WORK *w, const NET *net, REAL *tape, REAL *scr, RE
     const int M = C * Pc;
     tape_off to = F(tape_offsets)(d, n, w->L, C, w->P);
     scr_off so = F(scr_offsets)(d, n, C, w->P);
-    kdim K = {Pc, n, D, w->Q, w->qidx};
+    kdim K = {Pc, n, D, w->Q, w->qidx, w->pair, w->extra, w->nextra};
     const REAL *X = tape + to.X, *dV = scr + so.V;
     REAL *dS = scr + so.dSa, *dSin = scr + so.dSb, *dPh = scr + so.dPh, *dPz = scr + so.dPzgr;
     REAL *dSR = scr + so.dSR, *acc = scr + so.acc, *colT = acc + 4 * n;
@@ -672,12 +764,10 @@ static void F(chunk_backward)(WORK *w, const NET *net, REAL *tape, REAL *scr, RE
         const REAL *S = tape + to.S[l], *Pz = tape + to.Pzgr[l], *tz = tape + to.tz[l];
         const REAL *Ph = tape + to.Ph[l], *th = tape + to.th[l], *SR = tape + to.SR[l];
         F(k_update_bwd)(K, dPz, dPh, dSin, dS, Pz, tz, Ph, th, S);
-        F(k_tanh_bwd)(K, n, dPh, Ph, th, acc);
         /* S.R (the input of the W_h product, on the tape) for W_h's gradient; dSR. */
         GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, n, n, M, 1, dPh, n, SR, n, 1, g + L->Wh[l], n);
         GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, n, n, 1, dPh, n, P + L->Wh[l], n, 0, dSR, n);
         F(k_gate_bwd)(K, dPz, dSin, dSR, Pz, tz, S);
-        F(k_tanh_bwd)(K, 3 * n, dPz, Pz, tz, acc);
         GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, 3 * n, n, M, 1, dPz, 3 * n, S, n, 1, g + L->W[l], n);
         GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, n, 3 * n, 1, dPz, 3 * n, P + L->W[l], n, 1, dSin, n);
         /* U and b: value rows against x, tangent rows summed. */
