@@ -1,56 +1,84 @@
 #!/usr/bin/env bash
-# The closed-loop value of the Deep Galerkin solver against the grid HJB solver (K = 1), at
-# states away from a = 0 (where the optimum's value has its kink): a in {0.25, 0.5, 1} times a0,
-# and (r, t) on the reachable set r <= C_max - B_min t. Trains a network (or takes WEIGHTS=...),
-# solves the grid (finest K = 1 grid of bench/hjb_grid.sh, 321 x 200 x 81, 64 controls), and
-# prints V from both at every state with the relative difference, then the largest and the
-# median difference and how many states are within 2%. Also the DGM policy's Monte Carlo loss
-# and V(a0) against the grid's.
-# Usage: bench/hjb_grid_value.sh [extra training flags]     (BUDGET=4 by default)
+# The closed-loop value of the Deep Galerkin solver against the grid HJB solver, at states away
+# from a = 0 (where the optimum's value has its kink). Trains a network (or takes WEIGHTS=...),
+# solves the grid, and prints V from both at every state with the relative difference, then the
+# largest and the median difference and how many states are within 2%. Also the DGM policy's
+# Monte Carlo loss and V(a0) against the grid's.
+#   MODES=1 (default): C_max = BUDGET (4), a in {0.25, 0.5, 1} times a0 and (r, t) on the
+#     reachable set r <= C_max - B_min t (24 states); grid 321 x 200 x 81, 64 controls.
+#   MODES=2: C_max = BUDGET (20), ten states along where runs from a0 go (a1/a2/r/t below);
+#     grid 101^2 x 200 x 161 (about 2 GB, 1.5 min; it is 3-5% above its 61^2 x 100 x 81 values,
+#     so still a few percent above the converged value).
+# POLICY=1 adds, per state, the Monte Carlo loss of the network's own policy started there
+# (4,000 paths, seed 11): a value below both that loss and the grid's optimum is an
+# evaluation error, not a better policy.
+# Usage: bench/hjb_grid_value.sh [extra training flags]
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 PY=${PYTHON:-/usr/bin/python3}
 O=$BUILD/optsched
 [ -x "$O" ] || { echo "build $O first (make all)"; exit 1; }
-C=${BUDGET:-4}
+K=${MODES:-1}
+case $K in
+  1) C=${BUDGET:-4} ;;
+  2) C=${BUDGET:-20} ;;
+  *) echo "hjb_grid_value.sh: MODES must be 1 or 2" >&2; exit 2 ;;
+esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 W=${WEIGHTS:-}
 if [ -z "$W" ]; then
   W=$tmp/k1.w
   s=$(date +%s)
-  "$O" hjb train --weights "$W" --modes 1 --budget "$C" "$@" >"$tmp/train.txt" || { echo "FAILED: train"; exit 1; }
-  echo "trained in $(( $(date +%s) - s )) s: $O hjb train --weights W --modes 1 --budget $C $*"
+  "$O" hjb train --weights "$W" --modes "$K" --budget "$C" "$@" >"$tmp/train.txt" || { echo "FAILED: train"; exit 1; }
+  echo "trained in $(( $(date +%s) - s )) s: $O hjb train --weights W --modes $K --budget $C $*"
 fi
 states=""
+if [ "$K" = 2 ]; then
+  states="1/1/$C/0,0.5/0.5/$C/0,0.5/0.5/$($PY -c "print($C/2)")/2,0.2/0.4/$($PY -c "print($C/2)")/4"
+  states="$states,0.2/0.4/$($PY -c "print($C*0.8)")/2,0.1/0.2/$($PY -c "print($C*0.4)")/5,0.05/0.3/$($PY -c "print($C*0.4)")/5"
+  states="$states,0.1/0.1/$($PY -c "print($C*0.2)")/7,0.3/0.05/$($PY -c "print($C*0.6)")/3,0.02/0.1/$($PY -c "print($C*0.75)")/2"
+  gridflags="--grid-a 101 --grid-r 200 --grid-t 161"
+else
 for rt in "$C/0" "$($PY -c "print($C/2)")/0" "$($PY -c "print($C/4)")/0" \
           "$($PY -c "print($C*3/4)")/$($PY -c "print($C/4)")" "$($PY -c "print($C/2)")/$($PY -c "print($C/4)")" \
           "$($PY -c "print($C/4)")/$($PY -c "print($C/4)")" "$($PY -c "print($C/2)")/$($PY -c "print($C/2)")" \
           "$($PY -c "print($C/4)")/$($PY -c "print($C/2)")"; do
   for a in 0.25 0.5 1; do states="$states${states:+,}$a/$rt"; done
 done
-"$O" hjb-grid --modes 1 --budget "$C" --grid-a 321 --grid-r 200 --grid-t 81 --grid-u 64 --paths 4000 \
+gridflags="--grid-a 321 --grid-r 200 --grid-t 81 --grid-u 64"
+fi
+"$O" hjb-grid --modes "$K" --budget "$C" $gridflags --paths 4000 \
   --seed 7 --at "$states" --json >"$tmp/grid.json" || { echo "FAILED: hjb-grid"; exit 1; }
 : >"$tmp/dgm.txt"
 IFS=, read -ra SS <<<"$states"
+mcflags=""
+[ "${POLICY:-0}" = 1 ] && mcflags="--paths 4000 --seed 11"
 for st in "${SS[@]}"; do
-  "$O" hjb eval --weights "$W" --state "$st" --json | "$PY" -c "import json,sys; print(json.load(sys.stdin)['V'])" >>"$tmp/dgm.txt" \
-    || { echo "FAILED: eval $st"; exit 1; }
+  "$O" hjb eval --weights "$W" --state "$st" $mcflags --json \
+    | "$PY" -c "import json,sys; d=json.load(sys.stdin); m=d.get('mc'); print(d['V'], m['mean'] if m else '', m['stderr'] if m else '')" \
+    >>"$tmp/dgm.txt" || { echo "FAILED: eval $st"; exit 1; }
 done
 "$O" hjb diagnose --weights "$W" --paths 4000 --json >"$tmp/diag.json" || { echo "FAILED: diagnose"; exit 1; }
 "$PY" - "$tmp/grid.json" "$tmp/dgm.txt" "$tmp/diag.json" <<'PY'
 import json, sys, statistics
 g = json.load(open(sys.argv[1]))
-dgm = [float(l) for l in open(sys.argv[2])]
+dgm = [l.split() for l in open(sys.argv[2])]
 d = json.load(open(sys.argv[3]))
-print(f"{'a':>5} {'r':>5} {'t':>5} {'V grid':>11} {'V DGM':>11} {'rel. diff':>9}")
+K = len(g['at'][0]['state']) - 2
+head = ' '.join(f"{'a' + str(k + 1) if K > 1 else 'a':>5}" for k in range(K))
+pol = len(dgm[0]) > 1
+print(f"{head} {'r':>5} {'t':>5} {'V grid':>11} {'V DGM':>11} {'rel. diff':>9}"
+      + (f" {'DGM policy from the state (MC +- SE)':>38}" if pol else ""))
 errs = []
-for e, v in zip(g['at'], dgm):
-    a, r, t = e['state']
+for e, row in zip(g['at'], dgm):
+    v = float(row[0])
     rel = v / e['V'] - 1
     errs.append(abs(rel))
-    print(f"{a:5.2f} {r:5.2f} {t:5.2f} {e['V']:11.6g} {v:11.6g} {100 * rel:+8.2f}%")
+    st = ' '.join(f"{x:5.2f}" for x in e['state'])
+    print(f"{st} {e['V']:11.6g} {v:11.6g} {100 * rel:+8.2f}%"
+          + (f" {float(row[1]):24.6g} +- {float(row[2]):.2g}" if pol else ""))
 print(f"largest |rel. diff| {100 * max(errs):.2f}%, median {100 * statistics.median(errs):.2f}%, "
       f"within 2%: {sum(x <= 0.02 for x in errs)} of {len(errs)}")
 mc = d['mc']
