@@ -63,6 +63,26 @@ kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 check_json "--mc-values: killed before the end" "$tmp/v2.json" "not d['stats']['finished'] and len(d['stats']['validation']) == 2"
 $O hjb train --weights "$tmp/v2" --resume >/dev/null || bad "resume --mc-values exit"
 cmp -s "$tmp/v1" "$tmp/v2" && ok "--mc-values: killed in round 2 + resumed = uninterrupted" || bad "--mc-values: resumed weights differ"
+sel1=$($PY -c "import json; d=json.load(open('$tmp/v1.json'))['stats']; print(d['selected_iteration'], [v['mc_mean'] for v in d['validation']])")
+sel2=$($PY -c "import json; d=json.load(open('$tmp/v2.json'))['stats']; print(d['selected_iteration'], [v['mc_mean'] for v in d['validation']])")
+[ "$sel1" = "$sel2" ] && ok "killed + resumed: the same validations and kept iteration in W.json" \
+  || bad "resumed W.json selection differs: '$sel2' vs '$sel1'"
+# and where the last round validates best (a resumed run used to report the iteration it was
+# killed at as the kept one)
+SEL="--modes 1 --budget 4 --preset accurate --rounds 4 --iters 300 --batch 128 --select-paths 100"
+$O hjb train $SEL --weights "$tmp/s1" --json >"$tmp/s1.out.json" || bad "train (selection) exit"
+check_json "selection run: the last round validates best" "$tmp/s1.out.json" \
+  "d['stats']['selected_iteration'] == 1200 and min(v['mc_mean'] for v in d['stats']['validation']) == d['stats']['validation'][-1]['mc_mean']"
+$O hjb train $SEL --weights "$tmp/s2" --checkpoint-every 50 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do
+  nv=$(grep -c '"iteration"' "$tmp/s2.json" 2>/dev/null)
+  [ "${nv:-0}" -ge 2 ] && [ -s "$tmp/s2" ] && break; sleep 0.05
+done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+$O hjb train --weights "$tmp/s2" --resume --json >"$tmp/s2.out.json" || bad "resume (selection) exit"
+check_json "killed + resumed: kept iteration 1200 in W.json, as uninterrupted" "$tmp/s2.json" \
+  "d['stats']['selected_iteration'] == 1200"
 
 # Canonical setting, default prior (openloop: the open-loop optimum's exact value, tracked to the
 # remaining budget): the closed-loop policy of the quick preset, on 2,000 paths, against the

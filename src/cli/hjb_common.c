@@ -762,7 +762,10 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
         val[i] = (hjb_validation){(int64_t)num(e, "iteration", 0), num(e, "mc_mean", NAN),
                                   num(e, "mc_stderr", NAN)};
     }
-    const double selected = num(stats, "selected_iteration", -1);
+    /* Only a finished run has chosen its network: an unfinished one records its current
+     * iteration there, which must not survive a resume as the kept one. */
+    const double selected =
+        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(stats, "finished")) ? num(stats, "selected_iteration", -1) : -1;
     cJSON_Delete(doc);
     optsched_mc_options_default(&h->mc);
     h->mc.seed = o->seed;
