@@ -30,6 +30,10 @@ check_json "eval --paths at (a0, C, 0) equals diagnose's Monte Carlo" "$tmp/eval
   "abs(d['mc']['mean'] - $m0) <= 1e-12 * abs($m0) and d['mc']['paths'] == 300 and d['mc']['steps'] == 500"
 $O hjb eval --weights "$tmp/a" --state 0.5/0.5/2/5 --paths 50 --json >"$tmp/evalmc5.json" || bad "eval --paths (t = 5) exit"
 check_json "eval --paths from t = 5: the remaining 250 steps" "$tmp/evalmc5.json" "d['mc']['steps'] == 250 and d['mc']['mean'] > 0"
+$O hjb eval --weights "$tmp/a" --state 0.5/0.5/2/5 --paths 50 --steps 1000 --json >"$tmp/evalmc5s.json" || bad "eval --steps exit"
+check_json "eval --steps 1000 from t = 5: the remaining 500 steps" "$tmp/evalmc5s.json" "d['mc']['steps'] == 500"
+$O hjb diagnose --weights "$tmp/a" --points 100 --paths 50 --steps 1000 --json >"$tmp/diag1000.json" || bad "diagnose --steps exit"
+check_json "diagnose --steps 1000" "$tmp/diag1000.json" "d['mc']['steps'] == 1000"
 
 # round 0 from the open-loop optimum: recorded in the description
 $O hjb train --modes 2 --budget 4 --rounds 1 --iters 20 --batch 32 --width 8 --layers 1 --init openloop --weights "$tmp/o" --json >"$tmp/o.json" || bad "train --init openloop exit"
@@ -73,6 +77,13 @@ SEL="--modes 1 --budget 4 --preset accurate --rounds 4 --iters 300 --batch 128 -
 $O hjb train $SEL --weights "$tmp/s1" --json >"$tmp/s1.out.json" || bad "train (selection) exit"
 check_json "selection run: the last round validates best" "$tmp/s1.out.json" \
   "d['stats']['selected_iteration'] == 1200 and min(v['mc_mean'] for v in d['stats']['validation']) == d['stats']['validation'][-1]['mc_mean']"
+# each validation records the network's V(a0) beside its policy's loss; at iteration 0 the
+# network is the pace prior, whose value is the exact loss of the constant schedule eta_max,
+# B = clamp(C/T) = 1 (moment equations, optsched eval)
+$O eval --schedule constant:eta0=0.5,B=1 --modes 1 --budget 4 --json >"$tmp/pace.json" || bad "eval pace exit"
+pace=$($PY -c "import json; print(repr(json.load(open('$tmp/pace.json'))['expected_loss']))")
+check_json "validation records V(a0): at iteration 0 the pace prior's exact value" "$tmp/s1.out.json" \
+  "abs(d['stats']['validation'][0]['V0'] - $pace) <= 1e-12 * $pace and all('V0' in v for v in d['stats']['validation'])"
 $O hjb train $SEL --weights "$tmp/s2" --checkpoint-every 50 >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 1200); do
@@ -117,6 +128,8 @@ expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"
 expect2 "--state: expected 4 numbers" hjb eval --weights "$tmp/a" --state 1/2/3
 expect2 "--state: a Monte Carlo (--paths) needs r > 0" hjb eval --weights "$tmp/a" --state 1/1/0/0 --paths 10
 expect2 "--paths" hjb eval --weights "$tmp/a" --state 1/1/4/0 --paths -1
+expect2 "--steps" hjb diagnose --weights "$tmp/a" --steps 0
+expect2 "--steps" hjb eval --weights "$tmp/a" --state 1/1/4/0 --paths 10 --steps -3
 expect2 "unknown subcommand" hjb fly
 [ ! -e "$tmp/c" ] && ok "nothing written on bad input" || bad "files left on bad input"
 echo "$fails failed"

@@ -17,8 +17,8 @@
 
 static const char *usage =
     "usage: optsched hjb train    --weights FILE [model flags] [training flags] [--resume]\n"
-    "       optsched hjb diagnose --weights FILE [--points N] [--paths N] [--json]\n"
-    "       optsched hjb eval     --weights FILE --state a1/../aK/r/t [--paths N --seed S] [--json]\n\n"
+    "       optsched hjb diagnose --weights FILE [--points N] [--paths N] [--steps N] [--json]\n"
+    "       optsched hjb eval     --weights FILE --state a1/../aK/r/t [--paths N --seed S --steps N] [--json]\n\n"
     "train:    policy iteration on the schedule HJB (seed 000 Eq. 3); checkpoints to FILE\n"
     "          every --checkpoint-every iterations (atomically), --resume continues from it.\n"
     "          --preset fast (default, documented in docs/HJB.md) or paper (the seed's settings).\n"
@@ -65,13 +65,15 @@ static int train(int argc, char **argv)
 static int diagnose(int argc, char **argv)
 {
     const char *weights = NULL;
-    int points = 5000, paths = 2000, json = 0;
+    int points = 5000, paths = 2000, json = 0, steps = 0;
     double seed = 42;
     cli_arg table[] = {
         {"--weights", CLI_STRING, &weights, NULL, "trained network (from hjb train)", 0},
         {"--points", CLI_INT, &points, "[1,10000000]", "held-out points (5000)", 0},
         {"--paths", CLI_INT, &paths, "[1,100000000]", "Monte Carlo paths for the DP gap (2000)", 0},
         {"--seed", CLI_DOUBLE, &seed, "[0,9007199254740992]", "Monte Carlo seed (42)", 0},
+        {"--steps", CLI_INT, &steps, "[1,100000000]",
+         "Euler-Maruyama steps over [0, T] (the training's; the policy decides once a step)", 0},
         {"--json", CLI_FLAG, &json, NULL, "print JSON", 0},
     };
     int n = (int)(sizeof table / sizeof table[0]);
@@ -83,7 +85,7 @@ static int diagnose(int argc, char **argv)
                  ? hjb_session_load(&h, weights, &err)
                  : optsched_error_set(&err, OPTSCHED_EINVAL, "--weights: required (a file path)");
     hjb_report rep;
-    if (!st) st = hjb_session_report(&h, points, paths, (uint64_t)seed, 0, &rep, &err);
+    if (!st) st = hjb_session_report(&h, points, paths, (uint64_t)seed, steps, &rep, &err);
     if (!st) {
         cJSON *doc = hjb_report_json(&h, &rep, 0);
         if (json)
@@ -100,7 +102,7 @@ static int diagnose(int argc, char **argv)
 static int eval(int argc, char **argv)
 {
     const char *weights = NULL, *state = NULL;
-    int json = 0, paths = 0;
+    int json = 0, paths = 0, steps = 0;
     double seed = 42;
     cli_arg table[] = {
         {"--weights", CLI_STRING, &weights, NULL, "trained network (from hjb train)", 0},
@@ -108,6 +110,8 @@ static int eval(int argc, char **argv)
         {"--paths", CLI_INT, &paths, "[0,100000000]",
          "Monte Carlo paths of the policy from the state (0: none)", 0},
         {"--seed", CLI_DOUBLE, &seed, "[0,9007199254740992]", "Monte Carlo seed (42)", 0},
+        {"--steps", CLI_INT, &steps, "[1,100000000]",
+         "Euler-Maruyama steps over [0, T] (the training's; the policy decides once a step)", 0},
         {"--json", CLI_FLAG, &json, NULL, "print JSON", 0},
     };
     int n = (int)(sizeof table / sizeof table[0]);
@@ -121,6 +125,7 @@ static int eval(int argc, char **argv)
     if (!st && !state)
         st = optsched_error_set(&err, OPTSCHED_EINVAL, "--state: required (a_1/.../a_K/r/t)");
     if (!st) st = hjb_session_load(&h, weights, &err);
+    if (!st && steps > 0) h.mc.steps = steps;
     if (!st) st = hjb_eval_state(&h, state, paths, (uint64_t)seed, json, &err);
     hjb_session_free(&h);
     return st ? cli_fail("hjb eval", &err) : 0;

@@ -337,6 +337,7 @@ static cJSON *validation_json(const hjb_session *h)
         cJSON_AddNumberToObject(o, "iteration", (double)h->val[i].iter);
         cJSON_AddNumberToObject(o, "mc_mean", h->val[i].mean);
         cJSON_AddNumberToObject(o, "mc_stderr", h->val[i].se);
+        if (isfinite(h->val[i].V0)) cJSON_AddNumberToObject(o, "V0", h->val[i].V0);
         cJSON_AddItemToArray(va, o);
     }
     return va;
@@ -590,8 +591,22 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
         return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
     }
     h->val = v;
-    h->val[h->nval] = (hjb_validation){iter, res.mean, res.se};
+    h->val[h->nval] = (hjb_validation){iter, res.mean, res.se, NAN};
     optsched_mc_result_free(&res);
+    {
+        const optsched_model *m = h->m;
+        const int dim = m->K + 2;
+        double *x = malloc((size_t)dim * sizeof *x), *jets = malloc((size_t)(1 + 2 * dim) * sizeof *jets);
+        if (!x || !jets) st = optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+        else {
+            optsched_hjb_input(h->hp, m->a0, m->C, 0.0, x);
+            st = optsched_dgm_solver_eval(h->solver, 1, x, jets, err);
+            if (!st) h->val[h->nval].V0 = jets[0];
+        }
+        free(x);
+        free(jets);
+        if (st) return st;
+    }
     if (h->best < 0 || h->val[h->nval].mean < h->val[h->best].mean) {
         h->best = h->nval;
         size_t np = optsched_dgm_solver_params(h->solver, NULL);
@@ -760,7 +775,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     for (int i = 0; i < nv; i++) {
         const cJSON *e = cJSON_GetArrayItem(va, i);
         val[i] = (hjb_validation){(int64_t)num(e, "iteration", 0), num(e, "mc_mean", NAN),
-                                  num(e, "mc_stderr", NAN)};
+                                  num(e, "mc_stderr", NAN), num(e, "V0", NAN)};
     }
     /* Only a finished run has chosen its network: an unfinished one records its current
      * iteration there, which must not survive a resume as the kept one. */

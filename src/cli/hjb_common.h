@@ -47,6 +47,7 @@ typedef struct {
 typedef struct {
     int64_t iter;
     double mean, se;
+    double V0; /* the network's V at the initial state then: what it promised the policy */
 } hjb_validation;
 
 /* The training options of a preset ("fast" for NULL, "paper", "quick"), or NULL. */
