@@ -563,6 +563,23 @@ static int read_values(hjb_session *h, optsched_error *err)
     return st;
 }
 
+/* V(a0, C_max, 0) of the current network. */
+static int value_at_start(hjb_session *h, double *V, optsched_error *err)
+{
+    const optsched_model *m = h->m;
+    const int dim = m->K + 2;
+    double *x = malloc((size_t)dim * sizeof *x), *jets = malloc((size_t)(1 + 2 * dim) * sizeof *jets);
+    int st = x && jets ? OPTSCHED_OK : optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+    if (!st) {
+        optsched_hjb_input(h->hp, m->a0, m->C, 0.0, x);
+        st = optsched_dgm_solver_eval(h->solver, 1, x, jets, err);
+    }
+    if (!st) *V = jets[0];
+    free(x);
+    free(jets);
+    return st;
+}
+
 /* Monte Carlo of the current network's greedy policy on paths of a seed that neither
  * training nor any report uses; keeps the parameters when it is the best so far. */
 static int validate(hjb_session *h, int64_t iter, optsched_error *err)
@@ -593,20 +610,7 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
     h->val = v;
     h->val[h->nval] = (hjb_validation){iter, res.mean, res.se, NAN};
     optsched_mc_result_free(&res);
-    {
-        const optsched_model *m = h->m;
-        const int dim = m->K + 2;
-        double *x = malloc((size_t)dim * sizeof *x), *jets = malloc((size_t)(1 + 2 * dim) * sizeof *jets);
-        if (!x || !jets) st = optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
-        else {
-            optsched_hjb_input(h->hp, m->a0, m->C, 0.0, x);
-            st = optsched_dgm_solver_eval(h->solver, 1, x, jets, err);
-            if (!st) h->val[h->nval].V0 = jets[0];
-        }
-        free(x);
-        free(jets);
-        if (st) return st;
-    }
+    if ((st = value_at_start(h, &h->val[h->nval].V0, err))) return st;
     if (h->best < 0 || h->val[h->nval].mean < h->val[h->best].mean) {
         h->best = h->nval;
         size_t np = optsched_dgm_solver_params(h->solver, NULL);
