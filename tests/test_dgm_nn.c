@@ -44,6 +44,29 @@ static double jets_loss64(optsched_dgm_work_f64 *w, optsched_dgm_net_f64 *net, s
     return s;
 }
 
+/* Largest relative error of the parameter gradient grad of L = g . jets against central
+ * differences (h = 1e-5 * max(1, |theta|): truncation ~h^2 = 1e-10, rounding ~1e-16 *
+ * sum|g.jets| / h ~ 1e-9), each error measured relative to |fd| + 1e-4 max|grad| so that
+ * entries near zero are held to that absolute floor; *worst is where it occurs. */
+static double grad_fd_err(optsched_dgm_work_f64 *w, optsched_dgm_net_f64 *net, size_t np, size_t N,
+                          const double *x, const double *g, int C, const double *grad, size_t *worst)
+{
+    double gmax = 0, emax = 0;
+    for (size_t i = 0; i < np; i++) gmax = fmax(gmax, fabs(grad[i]));
+    for (size_t i = 0; i < np; i++) {
+        double th = net->params[i], h = 1e-5 * fmax(1, fabs(th));
+        net->params[i] = th + h;
+        double lp = jets_loss64(w, net, N, x, g, C);
+        net->params[i] = th - h;
+        double lm = jets_loss64(w, net, N, x, g, C);
+        net->params[i] = th;
+        double fd = (lp - lm) / (2 * h);
+        double e = fabs(fd - grad[i]) / (1e-4 * gmax + fabs(fd));
+        if (e > emax) { emax = e; *worst = i; }
+    }
+    return emax;
+}
+
 static int dump(const char *dir)
 {
     /* The bench shape in miniature: d = 5, two second-order inputs, 2 layers of 16 units. */
@@ -179,9 +202,7 @@ int main(int argc, char **argv)
     printf("jets vs FD: first %.2e, second %.2e (of jets), %.2e (of V)\n", emax1, emax2, emax2v);
 
     /* Parameter gradients of L = sum g . jets, every parameter, against central differences
-     * (h = 1e-5 * max(1, |theta|): truncation ~h^2 = 1e-10, rounding ~1e-16 * sum|g.jets| / h
-     * ~ 1e-9; the error is measured relative to |fd| + 1e-4 max|grad| so that entries near
-     * zero are held to that absolute floor). */
+     * (grad_fd_err: steps and error measure there). */
     double *g = malloc(N * C * sizeof *g), *grad = malloc(lay.nparams * sizeof *grad);
     double *grad2 = malloc(lay.nparams * sizeof *grad2);
     for (size_t i = 0; i < N * (size_t)C; i++) g[i] = 2 * urand(&rs) - 1;
@@ -189,19 +210,8 @@ int main(int argc, char **argv)
     CHECK_OK(optsched_dgm_backward_f64(grad, w, net, g, 0, &err), err);
     double gmax = 0;
     for (size_t i = 0; i < lay.nparams; i++) gmax = fmax(gmax, fabs(grad[i]));
-    double emaxp = 0;
     size_t worst = 0;
-    for (size_t i = 0; i < lay.nparams; i++) {
-        double th = net->params[i], h = 1e-5 * fmax(1, fabs(th));
-        net->params[i] = th + h;
-        double lp = jets_loss64(w, net, N, x, g, C);
-        net->params[i] = th - h;
-        double lm = jets_loss64(w, net, N, x, g, C);
-        net->params[i] = th;
-        double fd = (lp - lm) / (2 * h);
-        double e = fabs(fd - grad[i]) / (1e-4 * gmax + fabs(fd));
-        if (e > emaxp) { emaxp = e; worst = i; }
-    }
+    double emaxp = grad_fd_err(w, net, lay.nparams, N, x, g, C, grad, &worst);
     CHECK(emaxp < 5e-6, "parameter gradient vs FD: max rel err %.3g at parameter %zu", emaxp, worst);
     printf("parameter gradients vs FD (%zu parameters): max rel err %.2e (parameter %zu: %.6g)\n", lay.nparams, emaxp, worst, grad[worst]);
 
@@ -298,18 +308,8 @@ int main(int argc, char **argv)
         CHECK(e2 < 1e-8, "repeated index: d2V/dx2 vs differences of dV/dx: max rel err %.3g", e2);
         CHECK_OK(optsched_dgm_forward_f64(jets, wr, net, N, x, &err), err);
         CHECK_OK(optsched_dgm_backward_f64(grad, wr, net, g, 0, &err), err);
-        double gm = 0, ep = 0;
-        for (size_t i = 0; i < lay.nparams; i++) gm = fmax(gm, fabs(grad[i]));
-        for (size_t i = 0; i < lay.nparams; i++) {
-            double th = net->params[i], h = 1e-5 * fmax(1, fabs(th));
-            net->params[i] = th + h;
-            double lp = jets_loss64(wr, net, N, x, g, C);
-            net->params[i] = th - h;
-            double lm = jets_loss64(wr, net, N, x, g, C);
-            net->params[i] = th;
-            double fd = (lp - lm) / (2 * h);
-            ep = fmax(ep, fabs(fd - grad[i]) / (1e-4 * gm + fabs(fd)));
-        }
+        size_t wr_worst = 0;
+        double ep = grad_fd_err(wr, net, lay.nparams, N, x, g, C, grad, &wr_worst);
         CHECK(ep < 5e-6, "repeated index: parameter gradient vs FD: max rel err %.3g", ep);
         printf("repeated second-order index: jets agree to %.2e, d2V %.2e, gradient %.2e\n", erep, e2, ep);
         optsched_dgm_work_free_f64(wr);

@@ -57,13 +57,19 @@ check_json "--mc-values: recorded, validated at each round boundary" "$tmp/v1.js
 check_json "--onpolicy-frac, --clock, --relative, --exact-boundary, --reachable: recorded" "$tmp/v1.json" \
   "d['train']['onpolicy_frac'] == 0.5 and d['train']['clock'] == 'compute' and d['train']['relative'] == 0.3 and d['train']['exact_boundary'] and d['train']['reachable']"
 [ -s "$tmp/v1.values" ] && ok "--mc-values: the value data are kept beside the weights" || bad "no .values file"
-$O hjb train $MCV --weights "$tmp/v2" --checkpoint-every 10 >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 1200); do
-  nv=$(grep -c '"iteration"' "$tmp/v2.json" 2>/dev/null)
-  [ "${nv:-0}" -ge 2 ] && [ -s "$tmp/v2" ] && break; sleep 0.05
-done
-kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+# train_killed W ARGS...: train into W and SIGKILL it once W.json holds two validations and a
+# checkpoint exists (or after a minute)
+train_killed() {
+  local w=$1; shift
+  $O hjb train "$@" --weights "$w" >/dev/null 2>&1 &
+  local pid=$! nv
+  for _ in $(seq 1 1200); do
+    nv=$(grep -c '"iteration"' "$w.json" 2>/dev/null)
+    [ "${nv:-0}" -ge 2 ] && [ -s "$w" ] && break; sleep 0.05
+  done
+  kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+}
+train_killed "$tmp/v2" $MCV --checkpoint-every 10
 check_json "--mc-values: killed before the end" "$tmp/v2.json" "not d['stats']['finished'] and len(d['stats']['validation']) == 2"
 $O hjb train --weights "$tmp/v2" --resume >/dev/null || bad "resume --mc-values exit"
 cmp -s "$tmp/v1" "$tmp/v2" && ok "--mc-values: killed in round 2 + resumed = uninterrupted" || bad "--mc-values: resumed weights differ"
@@ -84,13 +90,7 @@ $O eval --schedule constant:eta0=0.5,B=1 --modes 1 --budget 4 --json >"$tmp/pace
 pace=$($PY -c "import json; print(repr(json.load(open('$tmp/pace.json'))['expected_loss']))")
 check_json "validation records V(a0): at iteration 0 the pace prior's exact value" "$tmp/s1.out.json" \
   "abs(d['stats']['validation'][0]['V0'] - $pace) <= 1e-12 * $pace and all('V0' in v for v in d['stats']['validation'])"
-$O hjb train $SEL --weights "$tmp/s2" --checkpoint-every 50 >/dev/null 2>&1 &
-pid=$!
-for _ in $(seq 1 1200); do
-  nv=$(grep -c '"iteration"' "$tmp/s2.json" 2>/dev/null)
-  [ "${nv:-0}" -ge 2 ] && [ -s "$tmp/s2" ] && break; sleep 0.05
-done
-kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+train_killed "$tmp/s2" $SEL --checkpoint-every 50
 $O hjb train --weights "$tmp/s2" --resume --json >"$tmp/s2.out.json" || bad "resume (selection) exit"
 check_json "killed + resumed: kept iteration 1200 in W.json, as uninterrupted" "$tmp/s2.json" \
   "d['stats']['selected_iteration'] == 1200"
