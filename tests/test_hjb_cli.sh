@@ -58,14 +58,18 @@ check_json "--onpolicy-frac, --clock, --relative, --exact-boundary, --reachable:
   "d['train']['onpolicy_frac'] == 0.5 and d['train']['clock'] == 'compute' and d['train']['relative'] == 0.3 and d['train']['exact_boundary'] and d['train']['reachable']"
 [ -s "$tmp/v1.values" ] && ok "--mc-values: the value data are kept beside the weights" || bad "no .values file"
 # train_killed W ARGS...: train into W and SIGKILL it once W.json holds two validations and a
-# checkpoint exists (or after a minute)
+# checkpoint exists (or after a minute); with AFTER_CHECKPOINT=1, only once a checkpoint newer
+# than W.json exists (a kill between two validations)
 train_killed() {
   local w=$1; shift
   $O hjb train "$@" --weights "$w" >/dev/null 2>&1 &
   local pid=$! nv
   for _ in $(seq 1 1200); do
     nv=$(grep -c '"iteration"' "$w.json" 2>/dev/null)
-    [ "${nv:-0}" -ge 2 ] && [ -s "$w" ] && break; sleep 0.05
+    if [ "${nv:-0}" -ge 2 ] && [ -s "$w" ]; then
+      [ "${AFTER_CHECKPOINT:-0}" = 1 ] && [ ! "$w" -nt "$w.json" ] || break
+    fi
+    sleep 0.05
   done
   kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 }
@@ -90,7 +94,9 @@ $O eval --schedule constant:eta0=0.5,B=1 --modes 1 --budget 4 --json >"$tmp/pace
 pace=$($PY -c "import json; print(repr(json.load(open('$tmp/pace.json'))['expected_loss']))")
 check_json "validation records V(a0): at iteration 0 the pace prior's exact value" "$tmp/s1.out.json" \
   "abs(d['stats']['validation'][0]['V0'] - $pace) <= 1e-12 * $pace and all('V0' in v for v in d['stats']['validation'])"
-train_killed "$tmp/s2" $SEL --checkpoint-every 50
+AFTER_CHECKPOINT=1 train_killed "$tmp/s2" $SEL --checkpoint-every 50
+check_json "selection run: killed between its second and third validation" "$tmp/s2.json" \
+  "not d['stats']['finished'] and len(d['stats']['validation']) == 2"
 $O hjb train --weights "$tmp/s2" --resume --json >"$tmp/s2.out.json" || bad "resume (selection) exit"
 check_json "killed + resumed: kept iteration 1200 in W.json, as uninterrupted" "$tmp/s2.json" \
   "d['stats']['selected_iteration'] == 1200"
