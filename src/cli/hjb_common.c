@@ -376,8 +376,10 @@ cJSON *hjb_session_json(const hjb_session *h)
     cJSON_AddNumberToObject(s, "seconds", st.seconds);
     if (h->nval) {
         cJSON_AddItemToObject(s, "validation", validation_json(h));
-        cJSON_AddNumberToObject(s, "selected_iteration",
-                                (double)(h->selected_iter >= 0 ? h->selected_iter : st.iter));
+        /* the network kept at the end: only a finished run has one */
+        if (st.finished)
+            cJSON_AddNumberToObject(s, "selected_iteration",
+                                    (double)(h->selected_iter >= 0 ? h->selected_iter : st.iter));
     }
     if (h->weights[0]) cJSON_AddStringToObject(doc, "weights", h->weights);
     return doc;
@@ -781,8 +783,8 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
         val[i] = (hjb_validation){(int64_t)num(e, "iteration", 0), num(e, "mc_mean", NAN),
                                   num(e, "mc_stderr", NAN), num(e, "V0", NAN)};
     }
-    /* Only a finished run has chosen its network: an unfinished one records its current
-     * iteration there, which must not survive a resume as the kept one. */
+    /* Only a finished run has chosen its network (files from before this rule record an
+     * unfinished run's current iteration there, which must not survive a resume). */
     const double selected =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(stats, "finished")) ? num(stats, "selected_iteration", -1) : -1;
     cJSON_Delete(doc);
