@@ -34,6 +34,14 @@ $O hjb eval --weights "$tmp/a" --state 0.5/0.5/2/5 --paths 50 --steps 1000 --jso
 check_json "eval --steps 1000 from t = 5: the remaining 500 steps" "$tmp/evalmc5s.json" "d['mc']['steps'] == 500"
 $O hjb diagnose --weights "$tmp/a" --points 100 --paths 50 --steps 1000 --json >"$tmp/diag1000.json" || bad "diagnose --steps exit"
 check_json "diagnose --steps 1000" "$tmp/diag1000.json" "d['mc']['steps'] == 1000"
+# The value profile along the policy's paths. With 10 Euler steps every step is recorded and each
+# tenth of the span holds one step; the first holds every path at (a0, C, 0), so its mean V is
+# V0, its mean loss the Monte Carlo mean and its SE the Monte Carlo's relative SE (V constant).
+$O hjb diagnose --weights "$tmp/a" --points 100 --paths 300 --steps 10 --json >"$tmp/diag10.json" || bad "diagnose --steps 10 exit"
+check_json "diagnose: value profile, first tenth exact (V0, MC mean, SE)" "$tmp/diag10.json" \
+  "(lambda p, m: p[0]['t0'] == 0 and p[0]['states'] == 300 and abs(p[0]['V_mean'] - d['V0']) <= 1e-12 * abs(d['V0']) and abs(p[0]['loss_mean'] - m['mean']) <= 1e-12 * m['mean'] and abs(p[0]['gap_se'] - m['stderr'] / m['mean']) <= 1e-9 * p[0]['gap_se'])(d['diagnostics']['dp_gap_profile'], d['mc'])"
+check_json "diagnose: value profile, tenths in order, gap = V/loss - 1" "$tmp/diag.json" \
+  "(lambda p: 1 <= len(p) <= 10 and all(abs(q['t1'] - q['t0'] - 1.0) < 1e-12 for q in p) and all(a['t1'] <= b['t0'] + 1e-12 for a, b in zip(p, p[1:])) and all(abs(q['gap'] - (q['V_mean'] / q['loss_mean'] - 1)) < 1e-12 and q['states'] >= q['paths'] > 0 for q in p))(d['diagnostics']['dp_gap_profile'])"
 
 # round 0 from the open-loop optimum: recorded in the description
 $O hjb train --modes 2 --budget 4 --rounds 1 --iters 20 --batch 32 --width 8 --layers 1 --init openloop --weights "$tmp/o" --json >"$tmp/o.json" || bad "train --init openloop exit"

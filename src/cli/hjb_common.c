@@ -456,14 +456,16 @@ static int read_best(hjb_session *h, optsched_error *err)
               : optsched_error_set(err, OPTSCHED_EIO, "--weights: cannot read '%s'", path);
 }
 
-/* Value data from the validation paths (mc_values): the states of every path at every
- * RECORD_EVERY-th step, each with the final loss its path reached — an unbiased sample of the
- * validated policy's value there, which is the policy the next round evaluates. */
+/* States of the Monte Carlo's paths recorded every `every`-th step by a policy wrapper, each
+ * later paired with the final loss its path reached: an unbiased sample of the policy's value
+ * at that state. Used for the value data of the next round (mc_values, every RECORD_EVERY-th
+ * step) and for the value profile of a report. */
 #define RECORD_EVERY 10
 typedef struct {
     optsched_hjb_policy *pol;
     const hjb_session *h;
     double dt;
+    int every;
     size_t n, cap;
     double *x;  /* [n][K + 2] network inputs */
     int *step;  /* [n] */
@@ -474,7 +476,7 @@ static int record_policy(void *ctx, int n, const double *a, const double *r, dou
 {
     recorder *c = ctx;
     const int K = c->h->m->K, d = K + 2, step = (int)lround(t / c->dt);
-    if (step % RECORD_EVERY == 0) {
+    if (step % c->every == 0) {
         if (c->n + (size_t)n > c->cap) {
             size_t cap = (c->cap + (size_t)n) * 2;
             double *x = realloc(c->x, cap * (size_t)d * sizeof *x);
@@ -494,33 +496,46 @@ static int record_policy(void *ctx, int n, const double *a, const double *r, dou
 }
 
 /* The recorded states of one step belong, in order, to the paths still running then (the
- * Monte Carlo keeps live paths in path order): those whose run ended after that step began. */
-static int anchors_from(hjb_session *h, const recorder *rc, const optsched_mc_result *res,
-                        optsched_error *err)
+ * Monte Carlo keeps live paths in path order): those whose run ended after that step began.
+ * Fills y[i] (the final loss of state i's path) and path[i] (its index; -1 when the step's
+ * count of running paths does not match, and the state is to be left out). */
+static void recorded_losses(const recorder *rc, const optsched_mc_result *res, double *y, int *path)
 {
-    const size_t d = (size_t)h->m->K + 2;
-    double *y = malloc((rc->n ? rc->n : 1) * sizeof *y);
-    char *keep = malloc(rc->n ? rc->n : 1);
-    if (!y || !keep) {
-        free(y);
-        free(keep);
-        return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (value data)");
-    }
-    size_t i = 0, w = 0;
+    size_t i = 0;
     while (i < rc->n) {
         size_t j = i;
         while (j < rc->n && rc->step[j] == rc->step[i]) j++;
         const double t0 = rc->step[i] * res->dt;
         size_t live = 0;
         for (int p = 0; p < res->paths; p++) live += res->t_end[p] > t0 + 1e-9 * res->dt;
-        int ok = live == j - i; /* otherwise the step is left out */
+        int ok = live == j - i;
+        for (size_t q = i; q < j; q++) path[q] = -1;
         for (int p = 0, k = 0; ok && p < res->paths; p++)
-            if (res->t_end[p] > t0 + 1e-9 * res->dt) y[i + (size_t)k++] = res->loss[p];
-        for (size_t q = i; q < j; q++) keep[q] = (char)ok;
+            if (res->t_end[p] > t0 + 1e-9 * res->dt) {
+                y[i + (size_t)k] = res->loss[p];
+                path[i + (size_t)k++] = p;
+            }
         i = j;
     }
+}
+
+/* Value data from the validation paths (mc_values): the validated policy is the one the next
+ * round evaluates. */
+static int anchors_from(hjb_session *h, const recorder *rc, const optsched_mc_result *res,
+                        optsched_error *err)
+{
+    const size_t d = (size_t)h->m->K + 2;
+    double *y = malloc((rc->n ? rc->n : 1) * sizeof *y);
+    int *owner = malloc((rc->n ? rc->n : 1) * sizeof *owner);
+    if (!y || !owner) {
+        free(y);
+        free(owner);
+        return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (value data)");
+    }
+    recorded_losses(rc, res, y, owner);
+    size_t w = 0;
     for (size_t q = 0; q < rc->n; q++)
-        if (keep[q]) {
+        if (owner[q] >= 0) {
             memmove(rc->x + w * d, rc->x + q * d, d * sizeof *rc->x);
             y[w++] = y[q];
         }
@@ -541,7 +556,7 @@ static int anchors_from(hjb_session *h, const recorder *rc, const optsched_mc_re
         }
     }
     free(y);
-    free(keep);
+    free(owner);
     return st;
 }
 
@@ -592,7 +607,8 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
     o.record = 0;
     optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
     optsched_mc_result res;
-    recorder rc = {.pol = &pol, .h = h, .dt = optsched_model_time_span(h->m) / o.steps};
+    recorder rc = {.pol = &pol, .h = h, .dt = optsched_model_time_span(h->m) / o.steps,
+                   .every = RECORD_EVERY};
     const int record = h->o.mc_values || h->o.onpolicy_frac > 0;
     int st = record ? optsched_mc_run(h->m, record_policy, &rc, &o, &res, err)
                     : optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, &res, err);
@@ -808,6 +824,72 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
 
 /* ---- reports ---- */
 
+/* The value profile of a report (hjb_profile_bin): V at the recorded states against the final
+ * losses of their paths, per tenth of the run. The standard error is over paths (a path's
+ * states in one range are averaged first: they are not independent). */
+static int value_profile(hjb_session *h, const recorder *rc, const optsched_mc_result *res,
+                         hjb_report *r, optsched_error *err)
+{
+    enum { NB = HJB_PROFILE_BINS, BLOCK = 4096 };
+    const int K = h->m->K, C = 3 + 2 * K;
+    const size_t d = (size_t)K + 2, n = rc->n, np = (size_t)res->paths;
+    const double span = optsched_model_time_span(h->m);
+    double *y = malloc((n ? n : 1) * sizeof *y), *jets = malloc((size_t)BLOCK * C * sizeof *jets);
+    int *path = malloc((n ? n : 1) * sizeof *path), *cnt = calloc(np * NB, sizeof *cnt);
+    double *sv = calloc(np * NB, sizeof *sv), *sy = calloc(np * NB, sizeof *sy);
+    int st = y && jets && path && cnt && sv && sy
+                 ? OPTSCHED_OK
+                 : optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (value profile)");
+    if (!st) recorded_losses(rc, res, y, path);
+    for (size_t i0 = 0; !st && i0 < n; i0 += BLOCK) {
+        size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
+        if ((st = optsched_dgm_solver_eval(h->solver, m, rc->x + i0 * d, jets, err))) break;
+        for (size_t i = i0; i < i0 + m; i++) {
+            if (path[i] < 0) continue;
+            int b = (int)(rc->step[i] * res->dt / span * NB);
+            size_t c = (size_t)path[i] * NB + (size_t)(b < NB ? b : NB - 1);
+            sv[c] += jets[(i - i0) * (size_t)C];
+            sy[c] += y[i];
+            cnt[c]++;
+        }
+    }
+    r->nprofile = 0;
+    for (int b = 0; !st && b < NB; b++) {
+        double SV = 0, SY = 0, se = 0, s2 = 0;
+        long states = 0;
+        int paths = 0;
+        for (size_t p = 0; p < np; p++) {
+            size_t c = p * NB + (size_t)b;
+            if (!cnt[c]) continue;
+            double e = (sv[c] - sy[c]) / cnt[c];
+            SV += sv[c];
+            SY += sy[c];
+            states += cnt[c];
+            paths++;
+            se += e;
+            s2 += e * e;
+        }
+        if (!states) continue;
+        hjb_profile_bin *o = &r->profile[r->nprofile++];
+        double me = se / paths, var = paths > 1 ? fmax(0.0, (s2 - paths * me * me) / (paths - 1)) : NAN;
+        o->t0 = span * b / NB;
+        o->t1 = span * (b + 1) / NB;
+        o->paths = paths;
+        o->states = states;
+        o->V_mean = SV / states;
+        o->loss_mean = SY / states;
+        o->gap = o->V_mean / o->loss_mean - 1;
+        o->gap_se = sqrt(var / paths) / fabs(o->loss_mean);
+    }
+    free(y);
+    free(jets);
+    free(path);
+    free(cnt);
+    free(sv);
+    free(sy);
+    return st;
+}
+
 int hjb_session_report(hjb_session *h, int points, int paths, uint64_t seed, int steps,
                        hjb_report *r, optsched_error *err)
 {
@@ -821,8 +903,13 @@ int hjb_session_report(hjb_session *h, int points, int paths, uint64_t seed, int
     o.record = 1;
     optsched_hjb_policy pol = {
         .problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
-    st = optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, &r->mc, err);
+    recorder rc = {.pol = &pol, .h = h, .dt = optsched_model_time_span(h->m) / o.steps,
+                   .every = o.steps >= 50 ? o.steps / 50 : 1};
+    st = optsched_mc_run(h->m, record_policy, &rc, &o, &r->mc, err);
     optsched_hjb_policy_clear(&pol);
+    if (!st) st = value_profile(h, &rc, &r->mc, r, err);
+    free(rc.x);
+    free(rc.step);
     if (st) return st;
     r->dp_gap = optsched_hjb_dp_gap(r->d.V0, r->mc.mean);
     /* is the mean batch size non-decreasing along the run? */
@@ -882,7 +969,22 @@ cJSON *hjb_report_json(const hjb_session *h, const hjb_report *r, int with_train
     }
     cJSON_AddBoolToObject(doc, "B_monotone", r->b_monotone);
     cJSON_AddNumberToObject(doc, "B_nondecreasing_fraction", r->b_increase_frac);
-    cJSON_AddItemToObject(doc, "diagnostics", hjb_diagnostics_json(&r->d, r->dp_gap));
+    cJSON *diag = hjb_diagnostics_json(&r->d, r->dp_gap);
+    cJSON *prof = cJSON_AddArrayToObject(diag, "dp_gap_profile");
+    for (int b = 0; b < r->nprofile; b++) {
+        const hjb_profile_bin *q = &r->profile[b];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "t0", q->t0);
+        cJSON_AddNumberToObject(o, "t1", q->t1);
+        cJSON_AddNumberToObject(o, "paths", q->paths);
+        cJSON_AddNumberToObject(o, "states", (double)q->states);
+        cJSON_AddNumberToObject(o, "V_mean", q->V_mean);
+        cJSON_AddNumberToObject(o, "loss_mean", q->loss_mean);
+        cJSON_AddNumberToObject(o, "gap", q->gap);
+        cJSON_AddNumberToObject(o, "gap_se", q->gap_se);
+        cJSON_AddItemToArray(prof, o);
+    }
+    cJSON_AddItemToObject(doc, "diagnostics", diag);
     if (with_train) cJSON_AddItemToObject(doc, "train", train_json(&h->o));
     if (h->nval) { /* policy selection: each validation and the network kept */
         cJSON *sel = cJSON_AddObjectToObject(doc, "selection");
@@ -901,6 +1003,15 @@ void hjb_report_print(const hjb_session *h, const hjb_report *r, FILE *f)
     fprintf(f, "policy loss (MC)     %.6f ± %.6f (SE), %d paths, seed %llu; compute used %.4g\n",
             r->mc.mean, r->mc.se, r->mc.paths, (unsigned long long)h->mc.seed, r->mc.compute_mean);
     fprintf(f, "DP gap               %.4f\n", r->dp_gap);
+    if (r->nprofile) { /* signed, along the policy's own paths */
+        double worst = 0;
+        fprintf(f, "V on its paths       ");
+        for (int b = 0; b < r->nprofile; b++) {
+            fprintf(f, "%+.1f%%%s", 100 * r->profile[b].gap, b + 1 < r->nprofile ? " " : "");
+            if (r->profile[b].gap_se > worst) worst = r->profile[b].gap_se;
+        }
+        fprintf(f, "  (V / final loss - 1 by tenth of the run; SE <= %.1f%%)\n", 100 * worst);
+    }
     fprintf(f, "HJB residual         L2 %.4g   Linf %.4g   (%d held-out points)\n",
             r->d.residual_l2, r->d.residual_linf, r->d.points);
     fprintf(f, "convexity            %.1f%%\n", 100 * r->d.convexity);

@@ -91,10 +91,24 @@ void hjb_session_free(hjb_session *h);
 cJSON *hjb_session_json(const hjb_session *h);
 void hjb_session_print(const hjb_session *h, FILE *f);
 
+/* The network's V on its own policy's Monte Carlo paths against the final losses those paths
+ * reached (unbiased samples of the policy's value there), by tenth of the run: the DP gap
+ * along the way, not only at the start. */
+#define HJB_PROFILE_BINS 10
+typedef struct {
+    double t0, t1;            /* time range (model time) */
+    int paths;                /* paths with a state recorded in the range */
+    long states;              /* states recorded in the range (every span/50) */
+    double V_mean, loss_mean; /* mean V over those states; mean final loss of their paths */
+    double gap, gap_se;       /* V_mean / loss_mean - 1 and its standard error (over paths) */
+} hjb_profile_bin;
+
 typedef struct {
     optsched_hjb_diagnostics d;
     optsched_mc_result mc;
     double dp_gap;
+    hjb_profile_bin profile[HJB_PROFILE_BINS];
+    int nprofile;             /* bins with states */
     int b_monotone;        /* the mean B(t) over running paths never decreases (rel. 1e-9) */
     double b_increase_frac; /* fraction of steps where the mean B rises or stays */
 } hjb_report;
