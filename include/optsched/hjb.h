@@ -91,6 +91,12 @@ typedef struct {
      * term, so it does not fix the level of V: with the boundary as a penalty, the level
      * floats with the balance of the two terms. Needs a prior. 0: V = V0 + N. */
     int exact_boundary;
+    /* With exact_boundary: the time factor of S is 1 − (t/T_span)^terminal_power (≥ 1; the
+     * struct's default 1 is linear). The network's correction is N = (V − V0)/S, so where V
+     * departs from the prior until just before the horizon (a policy and the prior that spend a
+     * large remaining budget differently late in the run), a linear factor makes N grow like
+     * 1/(1 − t/T) there; a larger power keeps S near 1 until late and N bounded. */
+    double terminal_power;
     /* Diagnostic of the policy-evaluation step: with a prior, every round evaluates the prior's
      * own policy instead of improving on it, so the exact answer is V = V0 (a trained network
      * should leave the correction near zero). 0: normal policy iteration. */

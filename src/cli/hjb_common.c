@@ -22,7 +22,7 @@
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
     .precision = "f32", .init = "constant", .lambda_bc = 100,                                   \
-    .lambda_data = 1, .warmup = 0.15, .seed = 42
+    .lambda_data = 1, .warmup = 0.15, .terminal_power = 1, .seed = 42
 static const hjb_train_opts presets[] = {
     {PRESET_COMMON, .preset = "paper", .prior = "none", .lambda_struct = 50, .rounds = 5, .iters = 4000, .batch = 2048,
      .width = 128, .layers = 3, .lr = 1e-3, .lr_decay = 1},
@@ -81,6 +81,8 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "draw the box's (r, t) over the reachable set r <= C - B_min t only", 0};
     t[n++] = (cli_arg){"--exact-boundary", CLI_FLAG, &c->exact_boundary, NULL,
                        "V = prior + (r/C)(1-t/T) x network: the boundary condition holds exactly (needs a prior)", 0};
+    t[n++] = (cli_arg){"--terminal-power", CLI_DOUBLE, &c->terminal_power, "[1,1000]",
+                       "with --exact-boundary: the time factor 1-(t/T)^P instead of 1-t/T (1)", 0};
     c->clock = "wall";
     t[n++] = (cli_arg){"--clock", CLI_STRING, &c->clock, NULL,
                        "residual clock: wall (dt) or compute (dc = B dt; every speed bounded)", 0};
@@ -143,6 +145,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.compute_clock = h->o.compute_clock;
     samp.relative = h->o.relative;
     samp.exact_boundary = h->o.exact_boundary;
+    samp.terminal_power = h->o.terminal_power;
     samp.reachable = h->o.reachable;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
     const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
@@ -254,6 +257,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     }
     if (seen(t, n, "--relative")) h->o.relative = c->relative;
     if (c->exact_boundary) h->o.exact_boundary = 1;
+    if (seen(t, n, "--terminal-power")) h->o.terminal_power = c->terminal_power;
     if (c->reachable) h->o.reachable = 1;
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
@@ -316,6 +320,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddStringToObject(t, "clock", o->compute_clock ? "compute" : "wall");
     cJSON_AddNumberToObject(t, "relative", o->relative);
     cJSON_AddBoolToObject(t, "exact_boundary", o->exact_boundary);
+    cJSON_AddNumberToObject(t, "terminal_power", o->terminal_power);
     cJSON_AddBoolToObject(t, "reachable", o->reachable);
     cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
     cJSON_AddBoolToObject(t, "mc_values", o->mc_values);
@@ -779,6 +784,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->compute_clock = cJSON_IsString(ck) && !strcmp(ck->valuestring, "compute");
     o->relative = num(t, "relative", 0);
     o->exact_boundary = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "exact_boundary"));
+    o->terminal_power = num(t, "terminal_power", 1);
     o->reachable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "reachable"));
     o->select_paths = (int)num(t, "select_paths", 0);
     o->mc_values = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "mc_values"));

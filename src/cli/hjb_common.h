@@ -21,10 +21,10 @@ typedef struct {
     int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary,
         reachable;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
-        warmup;
+        warmup, terminal_power;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 25
+#define HJB_TRAIN_FLAGS 26
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -36,6 +36,7 @@ typedef struct {
     int mc_values;    /* 1: the validation paths also give the next round value data */
     int compute_clock; /* 1: the residual on the compute clock (hjb.h) */
     int exact_boundary; /* 1: V = V0 + S N with S zero on the boundary (hjb.h) */
+    double terminal_power; /* S's time factor 1 - (t/T)^power (hjb.h); 1: linear */
     int reachable;      /* 1: box points (r, t) on the reachable set (hjb.h) */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */

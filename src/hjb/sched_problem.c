@@ -53,7 +53,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
     *s = (optsched_hjb_sampling){
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
-        .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0,
+        .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0, .terminal_power = 1.0,
         .evaluate_prior = 0};
 }
 
@@ -395,7 +395,8 @@ static int prior(void *ctx, size_t n, const double *x, double *jets)
     return p->track ? sched_track_jets(p->track, n, x, jets) : sched_prior_jets(p->prior, n, x, jets);
 }
 
-/* S = q w, q = r̃ (1 − t̃), w = (V0 + f)/(V0(x0) + f) or 1 (hjb.h, exact_boundary). */
+/* S = q w, q = r̃ (1 − t̃^P), w = (V0 + f)/(V0(x0) + f) or 1 (hjb.h, exact_boundary,
+ * terminal_power P). */
 static int multiplier(void *ctx, size_t n, const double *x, double *jets)
 {
     optsched_hjb_problem *p = ctx;
@@ -404,8 +405,9 @@ static int multiplier(void *ctx, size_t n, const double *x, double *jets)
     int st = relative ? prior_into(p, n, x, &p->mjets, &p->mcap) : OPTSCHED_OK;
     if (st) return st;
     for (size_t i = 0; i < n; i++) {
-        const double r = x[i * d + K], t = x[i * d + K + 1];
-        const double q = r * (1 - t), q_r = 1 - t, q_t = -r;
+        const double r = x[i * d + K], t = x[i * d + K + 1], P = p->s.terminal_power;
+        const double tp1 = P == 1 ? 1.0 : pow(fmax(t, 0.0), P - 1); /* t^(P-1) */
+        const double g = 1 - tp1 * t, q = r * g, q_r = g, q_t = -r * P * tp1;
         double *S = jets + i * (size_t)C;
         for (int k = 0; k < C; k++) S[k] = 0.0;
         if (!relative) {
@@ -467,6 +469,12 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
     if (p->s.exact_boundary && !p->prior && !p->track) {
         optsched_hjb_problem_free(p);
         optsched_error_set(err, OPTSCHED_EINVAL, "hjb: an exact boundary needs a prior");
+        return NULL;
+    }
+    if (p->s.exact_boundary && !(p->s.terminal_power >= 1 && p->s.terminal_power <= 1e3)) {
+        optsched_error_set(err, OPTSCHED_EINVAL, "hjb: terminal_power %g not in [1, 1000]",
+                           p->s.terminal_power);
+        optsched_hjb_problem_free(p);
         return NULL;
     }
     if (p->s.relative > 0) {
