@@ -852,7 +852,7 @@ static int value_profile(hjb_session *h, const recorder *rc, const optsched_mc_r
         if ((st = optsched_dgm_solver_eval(h->solver, m, rc->x + i0 * d, jets, err))) break;
         for (size_t i = i0; i < i0 + m; i++) {
             if (path[i] < 0) continue;
-            int b = (int)(rc->step[i] * res->dt / span * NB);
+            long b = (long)rc->step[i] * NB / res->steps; /* exact: no state between tenths */
             size_t c = (size_t)path[i] * NB + (size_t)(b < NB ? b : NB - 1);
             sv[c] += jets[(i - i0) * (size_t)C];
             sy[c] += y[i];
