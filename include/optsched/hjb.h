@@ -91,7 +91,7 @@ typedef struct {
      * term, so it does not fix the level of V: with the boundary as a penalty, the level
      * floats with the balance of the two terms. Needs a prior. 0: V = V0 + N. */
     int exact_boundary;
-    /* With exact_boundary: the time factor of S is 1 − (t/T_span)^terminal_power (≥ 1; the
+    /* With exact_boundary: the time factor of S is 1 − (t/T_span)^terminal_power (in [1, 1000]; the
      * struct's default 1 is linear). The network's correction is N = (V − V0)/S, so where V
      * departs from the prior until just before the horizon (a policy and the prior that spend a
      * large remaining budget differently late in the run), a linear factor makes N grow like
