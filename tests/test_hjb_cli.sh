@@ -47,6 +47,18 @@ check_json "diagnose: value profile, tenths in order, gap = V/loss - 1" "$tmp/di
 $O hjb train --modes 2 --budget 4 --rounds 1 --iters 20 --batch 32 --width 8 --layers 1 --init openloop --weights "$tmp/o" --json >"$tmp/o.json" || bad "train --init openloop exit"
 check_json "train --init openloop recorded" "$tmp/o.json" "d['train']['init'] == 'openloop' and d['stats']['finished']"
 
+# --terminal-power: recorded, and a saved network is reloaded with it. The last validation ran
+# the final network's policy on 50 paths of seed 42 + 104729; diagnose with that seed runs the
+# same policy on the same paths, so its loss is the validation's to rounding only if the
+# reloaded network has the same time factor (at t > 0 the policy depends on it).
+$O hjb train --modes 2 --budget 4 --rounds 1 --iters 40 --batch 32 --width 8 --layers 1 --prior pace \
+  --exact-boundary --terminal-power 4 --select-paths 50 --weights "$tmp/tp" --json >"$tmp/tp.json" || bad "train --terminal-power exit"
+check_json "train --terminal-power recorded" "$tmp/tp.json" "d['train']['terminal_power'] == 4 and d['train']['exact_boundary']"
+$O hjb diagnose --weights "$tmp/tp" --points 50 --paths 50 --seed 104771 --json >"$tmp/tpd.json" || bad "diagnose (terminal power) exit"
+vm=$("$PY" -c "import json; print(json.load(open('$tmp/tp.json'))['stats']['validation'][-1]['mc_mean'])")
+check_json "reloaded with its terminal power: diagnose's loss is the last validation's" "$tmp/tpd.json" \
+  "abs(d['mc']['mean'] - $vm) <= 1e-12 * abs($vm)"
+
 # SIGKILL during training, then --resume: identical final weights
 $O hjb train $SMALL --weights "$tmp/b" --checkpoint-every 10 >/dev/null 2>&1 &
 pid=$!
@@ -131,6 +143,7 @@ check_json "canonical: DP gap along the paths <= 0.03 in every tenth" "$tmp/cano
 expect2() { local pat=$1; shift; "$O" "$@" >/dev/null 2>"$tmp/err"; local rc=$?
   if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$pat" "$tmp/err"; then ok "exit 2: $*"; else bad "expected exit 2 with '$pat': $* -> rc $rc: $(cat "$tmp/err")"; fi; }
 expect2 "--weights: required" hjb train --modes 2
+expect2 "--terminal-power" hjb train --weights "$tmp/tpbad" --terminal-power 0.5
 expect2 "--preset: expected fast, accurate or paper" hjb train --weights "$tmp/c" --preset slow
 expect2 "--precision: expected f32 or f64" hjb train --weights "$tmp/c" --precision f16
 expect2 "--iters" hjb train --weights "$tmp/c" --iters 0
