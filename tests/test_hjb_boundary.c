@@ -5,7 +5,7 @@
  * - the jets of the correction S·N = V − V0 (V's jets minus the prior's: the prior's own
  *   derivatives are checked in tests/test_hjb_prior.c) against differences of V − V0: every
  *   first derivative a central difference (step 1e-5: truncation ~1e-10, rounding ~1e-11 of
- *   the scale max(|V − V0|, 1e-3); measured ≤ 3e-11 except ∂_t at t̃ = 0.95, 2.8e-7, where the
+ *   the scale max(|V − V0|, 1e-3); measured ≤ 1.5e-9 except ∂_t at t̃ = 0.95, 2.8e-7, where the
  *   relative weight's ∂_tV0 — itself from a difference inside the prior — sets it; tolerance
  *   1e-6, while a wrong time factor is off by O(1)), every d2/da_k2 a second difference (step
  *   1e-4; measured 8e-8; tolerance 1e-6), for P = 1 and P = 4;
