@@ -59,6 +59,20 @@ vm=$("$PY" -c "import json; print(json.load(open('$tmp/tp.json'))['stats']['vali
 check_json "reloaded with its terminal power: diagnose's loss is the last validation's" "$tmp/tpd.json" \
   "abs(d['mc']['mean'] - $vm) <= 1e-12 * abs($vm)"
 
+# --greedy frontier: recorded, reloaded (the validation's policy reproduced as above), and the
+# controls lie on the frontier (eta = eta_max or B = B_max) where the box minimiser's need not
+$O hjb train --modes 2 --budget 4 --rounds 1 --iters 40 --batch 32 --width 8 --layers 1 \
+  --greedy frontier --select-paths 50 --weights "$tmp/gf" --json >"$tmp/gf.json" || bad "train --greedy frontier exit"
+check_json "train --greedy frontier recorded" "$tmp/gf.json" "d['train']['greedy'] == 'frontier'"
+$O hjb diagnose --weights "$tmp/gf" --points 50 --paths 50 --seed 104771 --json >"$tmp/gfd.json" || bad "diagnose (frontier) exit"
+vm=$("$PY" -c "import json; print(json.load(open('$tmp/gf.json'))['stats']['validation'][-1]['mc_mean'])")
+check_json "reloaded with its minimiser: diagnose's loss is the last validation's" "$tmp/gfd.json" \
+  "abs(d['mc']['mean'] - $vm) <= 1e-12 * abs($vm)"
+for st in 1/1/4/0 0.5/0.2/2/3 0.1/0.05/1/8; do
+  $O hjb eval --weights "$tmp/gf" --state $st --json >"$tmp/gfe.json" || bad "eval (frontier) exit"
+  check_json "frontier controls at $st: eta = eta_max or B = B_max" "$tmp/gfe.json" "d['eta'] == 0.5 or d['B'] == 256"
+done
+
 # SIGKILL during training, then --resume: identical final weights
 $O hjb train $SMALL --weights "$tmp/b" --checkpoint-every 10 >/dev/null 2>&1 &
 pid=$!
@@ -151,6 +165,8 @@ expect2 "--init: expected constant or openloop" hjb train --weights "$tmp/c" --i
 expect2 "--prior: expected openloop, pace, none or auto" hjb train --weights "$tmp/c" --prior bogus
 expect2 "--prior openloop: needs a finite --horizon" hjb train --weights "$tmp/c" --prior openloop --horizon inf
 expect2 "--clock: expected wall or compute" hjb train --weights "$tmp/c" --clock cpu
+expect2 "--greedy: expected box or frontier" hjb train --weights "$tmp/c" --greedy best
+expect2 "--fixed-point: not with --greedy frontier" hjb train --weights "$tmp/c" --greedy frontier --fixed-point
 expect2 "--onpolicy-frac: needs validation paths" hjb train --weights "$tmp/c" --onpolicy-frac 0.5 --select-paths 0
 expect2 "--onpolicy-frac: expected a number in \[0,1\]" hjb train --weights "$tmp/c" --onpolicy-frac 1.5
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none

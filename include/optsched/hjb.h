@@ -32,10 +32,39 @@ double optsched_hjb_hamiltonian(double A, double D, double Vr, double eta, doubl
 double optsched_hjb_box_min(double A, double D, double Vr, double eta_min, double eta_max,
                             double B_min, double B_max, double *eta, double *B);
 
+/* The minimiser on the compute clock. Divided by B, the HJB reads, per unit of compute,
+ *     −∂_rV + min (−u A + u² D/2 + ∂_tV / B),   u = η/B,
+ * so the controls act only through u and the time 1/B they take per unit of compute; V_r
+ * does not enter. The exact value has ∂_tV ≥ 0 (a run with more time left can do whatever
+ * one with less can), so for each u the largest batch the box allows is best: the minimiser
+ * lies on the frontier B = min(B_max, η_max/u), where the objective is a quadratic in u on
+ * each of its two pieces (B = B_max; η = η_max) and is minimised in closed form; a negative
+ * ∂_tV (an approximation's error) is taken as 0. For the exact value both minimisers make
+ * ∂_tV + H zero. Where time does not bind (∂_tV = 0) the box's minimum is attained along a
+ * whole ray of batches (the singular arc), and box_min applied to an approximate V picks the
+ * batch by the sign of −A²/(2D) − V_r, which vanishes there: B_min with a smaller η, or
+ * B_max with u near its smallest value. The frontier takes the fastest batch of that ray.
+ * Returns the objective −uA + u²D/2 + max(V_t, 0)/B at the minimiser. */
+double optsched_hjb_frontier_min(double A, double D, double Vt, double eta_min, double eta_max,
+                                 double B_min, double B_max, double *eta, double *B);
+/* −uA + u²D/2 + max(V_t, 0)/B at (η, B), u = η/B. */
+double optsched_hjb_frontier_objective(double A, double D, double Vt, double eta, double B);
+
 /* Seed 000's 5-round fixed point of its Eqs. 4–5 (η = AB/D, B = sqrt(η²D/(−2V_r)),
  * clamped each round), kept for comparison only; start from (η_max, B_min). */
 double optsched_hjb_fixed_point(double A, double D, double Vr, double eta_min, double eta_max,
                                 double B_min, double B_max, int rounds, double *eta, double *B);
+
+/* Which minimiser the greedy policy of a value function takes. */
+enum {
+    OPTSCHED_HJB_CONTROLS_BOX = 0,         /* optsched_hjb_box_min (the default) */
+    OPTSCHED_HJB_CONTROLS_FIXED_POINT = 1, /* the seed's 5-round fixed point (comparison only) */
+    OPTSCHED_HJB_CONTROLS_FRONTIER = 2     /* optsched_hjb_frontier_min (the compute clock) */
+};
+
+/* The greedy controls of the chosen minimiser (the enum above) from A, D, V_r, V_t over m's box. */
+void optsched_hjb_controls(int which, const optsched_model *m, double A, double D, double Vr,
+                           double Vt, double *eta, double *B);
 
 /* ---- the Deep Galerkin plug-in ----
  * Network input coordinates: x = (a_1..a_K, r / C_max, t / T_span) with T_span = T, or
@@ -43,7 +72,7 @@ double optsched_hjb_fixed_point(double A, double D, double Vr, double eta_min, d
 typedef struct {
     double a_low, a_high; /* interior a_k sampled as a0_k · U(a_low, a_high) + N(0, a_noise²) */
     double a_noise;
-    int fixed_point;      /* 1: improvement by the seed's fixed point instead of box_min */
+    int controls;         /* the improvement's minimiser, OPTSCHED_HJB_CONTROLS_* (BOX) */
     /* round-0 policy: the controls of this open-loop schedule at time t (NULL: η_max
      * with the batch that spends the budget at the horizon); must outlive the problem */
     const optsched_schedule *initial;
@@ -161,14 +190,14 @@ double optsched_hjb_dp_gap(double V0, double mc_mean);
 
 /* ---- the closed-loop policy of a trained value function ----
  * A feedback policy for optsched_mc_run (mc.h): at each step it evaluates the
- * network's jets at the live states and takes the exact box minimiser (or the
- * seed's fixed point, as the problem was built). */
+ * network's jets at the live states and takes the greedy controls of the minimiser
+ * the problem was built with (optsched_hjb_controls). */
 typedef struct {
     const optsched_hjb_problem *problem;
     optsched_dgm_solver *solver;
     double *x, *jets; /* scratch, grown on demand */
     size_t cap;
-    int fixed_point;
+    int controls; /* OPTSCHED_HJB_CONTROLS_*, as the problem was built */
 } optsched_hjb_policy;
 
 /* The optsched_policy_fn of mc.h; ctx is an optsched_hjb_policy. */

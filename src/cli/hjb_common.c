@@ -94,6 +94,9 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     t[n++] = (cli_arg){"--lambda-struct",           CLI_DOUBLE, &c->lambda_struct, "[0,inf)",
                        "structural penalty weight", 0};
     t[n++] = (cli_arg){"--warmup", CLI_DOUBLE, &c->warmup, "[0,1)", "boundary-only fraction", 0};
+    c->greedy = "box";
+    t[n++] = (cli_arg){"--greedy", CLI_STRING, &c->greedy, NULL,
+                       "greedy controls: box (exact minimiser of H) or frontier (minimiser on the compute clock: eta_max or B_max)", 0};
     t[n++] = (cli_arg){"--fixed-point",
                        CLI_FLAG,
                        &c->fixed_point,
@@ -139,7 +142,7 @@ static int build(hjb_session *h, optsched_error *err)
     if (st) return st;
     optsched_hjb_sampling samp;
     optsched_hjb_sampling_default(&samp);
-    samp.fixed_point = h->o.fixed_point;
+    samp.controls = h->o.controls;
     samp.path_frac = h->o.path_frac;
     samp.onpolicy_frac = h->o.onpolicy_frac;
     samp.compute_clock = h->o.compute_clock;
@@ -262,7 +265,19 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
-    h->o.fixed_point = c->fixed_point;
+    if (seen(t, n, "--greedy")) {
+        if (strcmp(c->greedy, "box") && strcmp(c->greedy, "frontier"))
+            return optsched_error_set(err, OPTSCHED_EINVAL,
+                                      "--greedy: expected box or frontier, got '%s'", c->greedy);
+        h->o.controls = strcmp(c->greedy, "frontier") ? OPTSCHED_HJB_CONTROLS_BOX
+                                                       : OPTSCHED_HJB_CONTROLS_FRONTIER;
+    }
+    if (c->fixed_point) {
+        if (h->o.controls == OPTSCHED_HJB_CONTROLS_FRONTIER)
+            return optsched_error_set(err, OPTSCHED_EINVAL,
+                                      "--fixed-point: not with --greedy frontier (choose one minimiser)");
+        h->o.controls = OPTSCHED_HJB_CONTROLS_FIXED_POINT;
+    }
     if (c->common.seed != floor(c->common.seed))
         return optsched_error_set(err, OPTSCHED_EINVAL, "--seed: expected an integer in [0, 2^53]");
     h->o.seed = (uint64_t)c->common.seed;
@@ -301,6 +316,21 @@ void hjb_session_free(hjb_session *h)
     memset(h, 0, sizeof *h);
 }
 
+static const char *const controls_names[] = {"box", "fixed_point", "frontier"};
+
+static const char *controls_name(int which)
+{
+    return controls_names[which];
+}
+
+/* OPTSCHED_HJB_CONTROLS_* of a name in W.json, or -1. */
+static int controls_from_name(const char *name)
+{
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, controls_names[i])) return i;
+    return -1;
+}
+
 static cJSON *train_json(const hjb_train_opts *o)
 {
     cJSON *t = cJSON_CreateObject();
@@ -328,7 +358,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "lambda_bc", o->lambda_bc);
     cJSON_AddNumberToObject(t, "lambda_struct", o->lambda_struct);
     cJSON_AddNumberToObject(t, "warmup", o->warmup);
-    cJSON_AddBoolToObject(t, "fixed_point", o->fixed_point);
+    cJSON_AddStringToObject(t, "greedy", controls_name(o->controls));
     cJSON_AddNumberToObject(t, "seed", (double)o->seed);
     return t;
 }
@@ -610,7 +640,7 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
     o.paths = h->o.select_paths;
     o.seed = h->o.seed + 104729;
     o.record = 0;
-    optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
+    optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .controls = h->o.controls};
     optsched_mc_result res;
     recorder rc = {.pol = &pol, .h = h, .dt = optsched_model_time_span(h->m) / o.steps,
                    .every = RECORD_EVERY};
@@ -792,7 +822,17 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->lambda_bc = num(t, "lambda_bc", 100);
     o->lambda_struct = num(t, "lambda_struct", 50);
     o->warmup = num(t, "warmup", 0.15);
-    o->fixed_point = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fixed_point"));
+    /* "greedy" names the minimiser; files from before it had the bool "fixed_point" */
+    const char *cn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "greedy"));
+    o->controls = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fixed_point"))
+                      ? OPTSCHED_HJB_CONTROLS_FIXED_POINT
+                      : OPTSCHED_HJB_CONTROLS_BOX;
+    if (cn && (o->controls = controls_from_name(cn)) < 0) {
+        optsched_error_set(err, OPTSCHED_EINVAL, "--weights: '%s' names unknown greedy controls '%s'",
+                           path, cn);
+        cJSON_Delete(doc);
+        return OPTSCHED_EINVAL;
+    }
     o->seed = (uint64_t)num(t, "seed", 42);
     /* the validations of a run with policy selection, to resume it as it would have gone on */
     const cJSON *stats = cJSON_GetObjectItemCaseSensitive(doc, "stats");
@@ -908,7 +948,7 @@ int hjb_session_report(hjb_session *h, int points, int paths, uint64_t seed, int
     if (steps > 0) o.steps = steps;
     o.record = 1;
     optsched_hjb_policy pol = {
-        .problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
+        .problem = h->hp, .solver = h->solver, .controls = h->o.controls};
     recorder rc = {.pol = &pol, .h = h, .dt = optsched_model_time_span(h->m) / o.steps,
                    .every = o.steps >= 50 ? o.steps / 50 : 1};
     st = optsched_mc_run(h->m, record_policy, &rc, &o, &r->mc, err);
@@ -1104,7 +1144,7 @@ static int mc_from_state(hjb_session *h, const double *a, double r, double t0, i
     o.seed = seed;
     o.record = 0;
     o.steps = (int)fmax(1.0, ceil(optsched_model_time_span(ms) / dt - 1e-9));
-    optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .fixed_point = h->o.fixed_point};
+    optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .controls = h->o.controls};
     shifted_policy sp = {&pol, t0};
     st = optsched_mc_run(ms, shifted_policy_fn, &sp, &o, res, err);
     optsched_hjb_policy_clear(&pol);
@@ -1140,7 +1180,9 @@ int hjb_eval_state(hjb_session *h, const char *state, int paths, uint64_t seed, 
     (void)C;
     optsched_hjb_unscale(h->hp, jets, &V, Va, &Vr, &Vt, Vaa);
     optsched_hjb_AD(m, v, Va, Vaa, &A, &D);
+    /* the HJB residual takes the box's minimum of H; the controls are the policy's */
     double H = optsched_hjb_box_min(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, &eta, &B);
+    optsched_hjb_controls(h->o.controls, m, A, D, Vr, Vt, &eta, &B);
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "V", V);
     cJSON *ja = cJSON_AddArrayToObject(doc, "dV_da");

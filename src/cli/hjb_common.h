@@ -18,20 +18,22 @@ typedef struct {
     const char *init; /* round-0 policy: "constant" (default) or "openloop" */
     const char *prior; /* "pace" (default) or "none" */
     const char *clock; /* residual clock: "wall" or "compute" */
+    const char *greedy; /* the greedy policy's minimiser: "box" or "frontier" */
     int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary,
         reachable;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
         warmup, terminal_power;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 26
+#define HJB_TRAIN_FLAGS 27
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
 
 typedef struct {
     char preset[16], precision[8], init[16], prior[16];
-    int rounds, iters, batch, width, layers, fixed_point;
+    int rounds, iters, batch, width, layers;
+    int controls; /* OPTSCHED_HJB_CONTROLS_* (hjb.h) */
     int select_paths; /* > 0: validate every round's greedy policy on this many paths */
     int mc_values;    /* 1: the validation paths also give the next round value data */
     int compute_clock; /* 1: the residual on the compute clock (hjb.h) */

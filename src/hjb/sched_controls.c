@@ -1,5 +1,6 @@
-/* The controls of the schedule HJB: the exact minimiser of the Hamiltonian
- * over the box, and the seed's fixed point for comparison (see hjb.h). */
+/* The controls of the schedule HJB: the exact minimiser of the Hamiltonian over the box,
+ * the minimiser on the compute clock (over the frontier), and the seed's fixed point for
+ * comparison (see hjb.h). */
 #include <math.h>
 
 #include "optsched/hjb.h"
@@ -55,6 +56,53 @@ double optsched_hjb_box_min(double A, double D, double Vr, double eta_min, doubl
     *eta = ce[best];
     *B = cb[best];
     return hb;
+}
+
+/* min over [lo, hi] of q(u) = −u a + u²D/2; returns the minimiser. */
+static double best_u(double a, double D, double lo, double hi)
+{
+    if (D > 0) return clampd(a / D, lo, hi);
+    return -lo * a + lo * lo * D / 2 <= -hi * a + hi * hi * D / 2 ? lo : hi;
+}
+
+double optsched_hjb_frontier_objective(double A, double D, double Vt, double eta, double B)
+{
+    const double u = eta / B;
+    return -u * A + u * u * D / 2 + fmax(Vt, 0.0) / B;
+}
+
+double optsched_hjb_frontier_min(double A, double D, double Vt, double eta_min, double eta_max,
+                                 double B_min, double B_max, double *eta, double *B)
+{
+    /* Per unit of compute a control acts only through u = η/B, and uses 1/B of time, which
+     * costs V_t ≥ 0: for a given u the largest batch the box allows is never worse, so the
+     * minimiser lies on the frontier B = min(B_max, η_max/u). Its two pieces are quadratics
+     * in u: B = B_max for u ≤ η_max/B_max, η = η_max (time cost u V_t/η_max) above. */
+    const double vt = fmax(Vt, 0.0), um = eta_max / B_max;
+    const double u1 = best_u(A, D, eta_min / B_max, um);
+    const double u2 = best_u(A - vt / eta_max, D, um, eta_max / B_min);
+    const double e1 = u1 * B_max, b2 = eta_max / u2;
+    const double f1 = optsched_hjb_frontier_objective(A, D, Vt, e1, B_max);
+    const double f2 = optsched_hjb_frontier_objective(A, D, Vt, eta_max, b2);
+    if (f1 < f2) {
+        *eta = clampd(e1, eta_min, eta_max);
+        *B = B_max;
+        return f1;
+    }
+    *eta = eta_max;
+    *B = clampd(b2, B_min, B_max);
+    return f2;
+}
+
+void optsched_hjb_controls(int which, const optsched_model *m, double A, double D, double Vr,
+                           double Vt, double *eta, double *B)
+{
+    if (which == OPTSCHED_HJB_CONTROLS_FIXED_POINT)
+        optsched_hjb_fixed_point(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, 5, eta, B);
+    else if (which == OPTSCHED_HJB_CONTROLS_FRONTIER)
+        optsched_hjb_frontier_min(A, D, Vt, m->eta_min, m->eta_max, m->B_min, m->B_max, eta, B);
+    else
+        optsched_hjb_box_min(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, eta, B);
 }
 
 double optsched_hjb_fixed_point(double A, double D, double Vr, double eta_min, double eta_max,

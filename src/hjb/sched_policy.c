@@ -26,12 +26,7 @@ int optsched_hjb_policy_fn(void *ctx, int n, const double *a, const double *r, d
         double V, Vr, Vt, A, D;
         optsched_hjb_unscale(pol->problem, pol->jets + (size_t)i * C, &V, Va, &Vr, &Vt, Vaa);
         optsched_hjb_AD(m, a + (size_t)i * K, Va, Vaa, &A, &D);
-        if (pol->fixed_point)
-            optsched_hjb_fixed_point(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, 5,
-                                     &eta[i], &B[i]);
-        else
-            optsched_hjb_box_min(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, &eta[i],
-                                 &B[i]);
+        optsched_hjb_controls(pol->controls, m, A, D, Vr, Vt, &eta[i], &B[i]);
     }
     return OPTSCHED_OK;
 }

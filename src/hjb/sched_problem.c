@@ -51,7 +51,7 @@ struct optsched_hjb_problem {
 void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
 {
     *s = (optsched_hjb_sampling){
-        .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .fixed_point = 0, .initial = NULL,
+        .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .controls = OPTSCHED_HJB_CONTROLS_BOX, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
         .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0, .terminal_power = 1.0,
         .evaluate_prior = 0};
@@ -263,12 +263,7 @@ static int improve(void *ctx, size_t n, const double *x, const double *jets, dou
         double V, Vr, Vt, A, D;
         optsched_hjb_unscale(p, jets + i * C, &V, Va, &Vr, &Vt, Vaa);
         optsched_hjb_AD(m, x + i * d, Va, Vaa, &A, &D);
-        if (p->s.fixed_point)
-            optsched_hjb_fixed_point(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, 5,
-                                     &u[2 * i], &u[2 * i + 1]);
-        else
-            optsched_hjb_box_min(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, &u[2 * i],
-                                 &u[2 * i + 1]);
+        optsched_hjb_controls(p->s.controls, m, A, D, Vr, Vt, &u[2 * i], &u[2 * i + 1]);
     }
     return OPTSCHED_OK;
 }
