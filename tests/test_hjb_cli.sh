@@ -115,6 +115,21 @@ sel1=$($PY -c "import json; d=json.load(open('$tmp/v1.json'))['stats']; print(d[
 sel2=$($PY -c "import json; d=json.load(open('$tmp/v2.json'))['stats']; print(d['selected_iteration'], [v['mc_mean'] for v in d['validation']])")
 [ "$sel1" = "$sel2" ] && ok "killed + resumed: the same validations and kept iteration in W.json" \
   || bad "resumed W.json selection differs: '$sel2' vs '$sel1'"
+# --greedy best: every validation runs both minimisers' policies on the same paths and takes the
+# better; the improvement uses the winner from there on (also after a resume), and the kept
+# network is reported with its own minimiser
+BEST="$SMALL --select-paths 60 --greedy best --onpolicy-frac 0.5"
+$O hjb train $BEST --weights "$tmp/g1" --json >"$tmp/g1.json" || bad "train --greedy best exit"
+check_json "--greedy best: recorded; each validation took the better minimiser" "$tmp/g1.json" \
+  "d['train']['greedy'] == 'best' and len(d['stats']['validation']) == 3 and all(v['greedy'] != v['other']['greedy'] and v['mc_mean'] <= v['other']['mc_mean'] for v in d['stats']['validation'])"
+train_killed "$tmp/g2" $BEST --checkpoint-every 10
+$O hjb train --weights "$tmp/g2" --resume >/dev/null || bad "resume --greedy best exit"
+cmp -s "$tmp/g1" "$tmp/g2" && ok "--greedy best: killed + resumed = uninterrupted" || bad "--greedy best: resumed weights differ"
+$O hjb diagnose --weights "$tmp/g1" --points 50 --paths 60 --seed 104771 --json >"$tmp/g1d.json" || bad "diagnose (greedy best) exit"
+vk=$("$PY" -c "import json; s=json.load(open('$tmp/g1.json'))['stats']; print([v['mc_mean'] for v in s['validation'] if v['iteration'] == s['selected_iteration']][0])")
+check_json "--greedy best: diagnose runs the kept network with its minimiser (its validation's loss)" "$tmp/g1d.json" \
+  "abs(d['mc']['mean'] - $vk) <= 1e-12 * abs($vk)"
+
 # and where the last round validates best (a resumed run used to report the iteration it was
 # killed at as the kept one)
 SEL="--modes 1 --budget 4 --preset accurate --rounds 4 --iters 300 --batch 128 --select-paths 100"
@@ -165,7 +180,8 @@ expect2 "--init: expected constant or openloop" hjb train --weights "$tmp/c" --i
 expect2 "--prior: expected openloop, pace, none or auto" hjb train --weights "$tmp/c" --prior bogus
 expect2 "--prior openloop: needs a finite --horizon" hjb train --weights "$tmp/c" --prior openloop --horizon inf
 expect2 "--clock: expected wall or compute" hjb train --weights "$tmp/c" --clock cpu
-expect2 "--greedy: expected box or frontier" hjb train --weights "$tmp/c" --greedy best
+expect2 "--greedy: expected box, frontier or best" hjb train --weights "$tmp/c" --greedy good
+expect2 "--greedy best: needs validation paths" hjb train --weights "$tmp/c" --greedy best --select-paths 0
 expect2 "--fixed-point: not with --greedy frontier" hjb train --weights "$tmp/c" --greedy frontier --fixed-point
 expect2 "--onpolicy-frac: needs validation paths" hjb train --weights "$tmp/c" --onpolicy-frac 0.5 --select-paths 0
 expect2 "--onpolicy-frac: expected a number in \[0,1\]" hjb train --weights "$tmp/c" --onpolicy-frac 1.5

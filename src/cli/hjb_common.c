@@ -96,7 +96,7 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     t[n++] = (cli_arg){"--warmup", CLI_DOUBLE, &c->warmup, "[0,1)", "boundary-only fraction", 0};
     c->greedy = "box";
     t[n++] = (cli_arg){"--greedy", CLI_STRING, &c->greedy, NULL,
-                       "greedy controls: box (exact minimiser of H) or frontier (minimiser on the compute clock: eta_max or B_max)", 0};
+                       "greedy controls: box (exact minimiser of H), frontier (minimiser on the compute clock: eta_max or B_max) or best (every validation tries both, the better one is used; needs --select-paths)", 0};
     t[n++] = (cli_arg){"--fixed-point",
                        CLI_FLAG,
                        &c->fixed_point,
@@ -266,16 +266,21 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
     if (seen(t, n, "--greedy")) {
-        if (strcmp(c->greedy, "box") && strcmp(c->greedy, "frontier"))
+        if (strcmp(c->greedy, "box") && strcmp(c->greedy, "frontier") && strcmp(c->greedy, "best"))
             return optsched_error_set(err, OPTSCHED_EINVAL,
-                                      "--greedy: expected box or frontier, got '%s'", c->greedy);
+                                      "--greedy: expected box, frontier or best, got '%s'", c->greedy);
         h->o.controls = strcmp(c->greedy, "frontier") ? OPTSCHED_HJB_CONTROLS_BOX
                                                        : OPTSCHED_HJB_CONTROLS_FRONTIER;
+        h->o.greedy_best = !strcmp(c->greedy, "best");
     }
+    if (h->o.greedy_best && h->o.select_paths <= 0)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--greedy best: needs validation paths, --select-paths in [1, 1000000]");
     if (c->fixed_point) {
-        if (h->o.controls == OPTSCHED_HJB_CONTROLS_FRONTIER)
+        if (h->o.controls == OPTSCHED_HJB_CONTROLS_FRONTIER || h->o.greedy_best)
             return optsched_error_set(err, OPTSCHED_EINVAL,
-                                      "--fixed-point: not with --greedy frontier (choose one minimiser)");
+                                      "--fixed-point: not with --greedy %s (choose one minimiser)",
+                                      h->o.greedy_best ? "best" : "frontier");
         h->o.controls = OPTSCHED_HJB_CONTROLS_FIXED_POINT;
     }
     if (c->common.seed != floor(c->common.seed))
@@ -323,6 +328,13 @@ static const char *controls_name(int which)
     return controls_names[which];
 }
 
+/* With greedy_best: the minimiser a validation did not take. */
+static int other_controls(int which)
+{
+    return which == OPTSCHED_HJB_CONTROLS_FRONTIER ? OPTSCHED_HJB_CONTROLS_BOX
+                                                   : OPTSCHED_HJB_CONTROLS_FRONTIER;
+}
+
 /* OPTSCHED_HJB_CONTROLS_* of a name in W.json, or -1. */
 static int controls_from_name(const char *name)
 {
@@ -358,7 +370,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "lambda_bc", o->lambda_bc);
     cJSON_AddNumberToObject(t, "lambda_struct", o->lambda_struct);
     cJSON_AddNumberToObject(t, "warmup", o->warmup);
-    cJSON_AddStringToObject(t, "greedy", controls_name(o->controls));
+    cJSON_AddStringToObject(t, "greedy", o->greedy_best ? "best" : controls_name(o->controls));
     cJSON_AddNumberToObject(t, "seed", (double)o->seed);
     return t;
 }
@@ -373,6 +385,13 @@ static cJSON *validation_json(const hjb_session *h)
         cJSON_AddNumberToObject(o, "mc_mean", h->val[i].mean);
         cJSON_AddNumberToObject(o, "mc_stderr", h->val[i].se);
         if (isfinite(h->val[i].V0)) cJSON_AddNumberToObject(o, "V0", h->val[i].V0);
+        cJSON_AddStringToObject(o, "greedy", controls_name(h->val[i].controls));
+        if (isfinite(h->val[i].alt_mean)) { /* greedy_best: the minimiser not taken */
+            cJSON *a = cJSON_AddObjectToObject(o, "other");
+            cJSON_AddStringToObject(a, "greedy", controls_name(other_controls(h->val[i].controls)));
+            cJSON_AddNumberToObject(a, "mc_mean", h->val[i].alt_mean);
+            cJSON_AddNumberToObject(a, "mc_stderr", h->val[i].alt_se);
+        }
         cJSON_AddItemToArray(va, o);
     }
     return va;
@@ -632,37 +651,58 @@ static int value_at_start(hjb_session *h, double *V, optsched_error *err)
     return st;
 }
 
-/* Monte Carlo of the current network's greedy policy on paths of a seed that neither
- * training nor any report uses; keeps the parameters when it is the best so far. */
-static int validate(hjb_session *h, int64_t iter, optsched_error *err)
+/* Monte Carlo of the current network's greedy policy under minimiser `controls` on the
+ * validation paths; with record, the states of every path go to rc (the caller frees them). */
+static int validate_run(hjb_session *h, int controls, int record, recorder *rc,
+                        optsched_mc_result *res, optsched_error *err)
 {
     optsched_mc_options o = h->mc;
     o.paths = h->o.select_paths;
     o.seed = h->o.seed + 104729;
     o.record = 0;
-    optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .controls = h->o.controls};
-    optsched_mc_result res;
-    recorder rc = {.pol = &pol, .h = h, .dt = optsched_model_time_span(h->m) / o.steps,
-                   .every = RECORD_EVERY};
-    const int record = h->o.mc_values || h->o.onpolicy_frac > 0;
-    int st = record ? optsched_mc_run(h->m, record_policy, &rc, &o, &res, err)
-                    : optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, &res, err);
+    optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .controls = controls};
+    *rc = (recorder){.pol = &pol, .h = h, .dt = optsched_model_time_span(h->m) / o.steps,
+                     .every = RECORD_EVERY};
+    int st = record ? optsched_mc_run(h->m, record_policy, rc, &o, res, err)
+                    : optsched_mc_run(h->m, optsched_hjb_policy_fn, &pol, &o, res, err);
     optsched_hjb_policy_clear(&pol);
-    if (!st && record) {
-        st = anchors_from(h, &rc, &res, err);
-        if (st) optsched_mc_result_free(&res);
+    rc->pol = NULL;
+    return st;
+}
+
+/* Monte Carlo of the current network's greedy policy on paths of a seed that neither
+ * training nor any report uses; keeps the parameters when it is the best so far. With
+ * greedy_best, the greedy policies of both minimisers run on the same paths and the better
+ * one is validated, and taken by the improvement from here on. */
+static int validate(hjb_session *h, int64_t iter, optsched_error *err)
+{
+    const int record = h->o.mc_values || h->o.onpolicy_frac > 0;
+    const int nc = h->o.greedy_best ? 2 : 1;
+    const int cand[2] = {h->o.greedy_best ? OPTSCHED_HJB_CONTROLS_BOX : h->o.controls,
+                         OPTSCHED_HJB_CONTROLS_FRONTIER};
+    optsched_mc_result res[2] = {{0}};
+    recorder rc[2] = {{0}};
+    int st = OPTSCHED_OK, ran = 0;
+    for (; ran < nc && !st; ran++) st = validate_run(h, cand[ran], record, &rc[ran], &res[ran], err);
+    const int w = nc == 2 && !st && res[1].mean < res[0].mean; /* ties: box */
+    if (!st && record) st = anchors_from(h, &rc[w], &res[w], err);
+    const hjb_validation rec = {iter, st ? NAN : res[w].mean, st ? NAN : res[w].se, NAN, cand[w],
+                                nc == 2 && !st ? res[1 - w].mean : NAN,
+                                nc == 2 && !st ? res[1 - w].se : NAN};
+    for (int i = 0; i < ran; i++) {
+        optsched_mc_result_free(&res[i]);
+        free(rc[i].x);
+        free(rc[i].step);
     }
-    free(rc.x);
-    free(rc.step);
     if (st) return st;
-    hjb_validation *v = realloc(h->val, (size_t)(h->nval + 1) * sizeof *v);
-    if (!v) {
-        optsched_mc_result_free(&res);
-        return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+    if (h->o.greedy_best) {
+        h->o.controls = cand[w];
+        if ((st = optsched_hjb_problem_set_controls(h->hp, cand[w], err))) return st;
     }
+    hjb_validation *v = realloc(h->val, (size_t)(h->nval + 1) * sizeof *v);
+    if (!v) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
     h->val = v;
-    h->val[h->nval] = (hjb_validation){iter, res.mean, res.se, NAN};
-    optsched_mc_result_free(&res);
+    h->val[h->nval] = rec;
     if ((st = value_at_start(h, &h->val[h->nval].V0, err))) return st;
     if (h->best < 0 || h->val[h->nval].mean < h->val[h->best].mean) {
         h->best = h->nval;
@@ -726,6 +766,10 @@ int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *e
         /* the last round's policy validated worse than an earlier one: keep that one */
         st = optsched_dgm_solver_set_params(s, h->best_params, err);
         h->selected_iter = h->val[h->best].iter;
+    }
+    if (!st && select && h->o.greedy_best && h->best >= 0) { /* and its minimiser */
+        h->o.controls = h->val[h->best].controls;
+        st = optsched_hjb_problem_set_controls(h->hp, h->o.controls, err);
     }
     if (!st) st = optsched_dgm_solver_set_int(s, "stop_at", 0, err);
     if (!st && h->weights[0]) st = optsched_dgm_solver_save(s, h->weights, err);
@@ -827,7 +871,8 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->controls = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fixed_point"))
                       ? OPTSCHED_HJB_CONTROLS_FIXED_POINT
                       : OPTSCHED_HJB_CONTROLS_BOX;
-    if (cn && (o->controls = controls_from_name(cn)) < 0) {
+    o->greedy_best = cn && !strcmp(cn, "best");
+    if (cn && !o->greedy_best && (o->controls = controls_from_name(cn)) < 0) {
         optsched_error_set(err, OPTSCHED_EINVAL, "--weights: '%s' names unknown greedy controls '%s'",
                            path, cn);
         cJSON_Delete(doc);
@@ -842,14 +887,25 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     if (nv && !val) nv = 0;
     for (int i = 0; i < nv; i++) {
         const cJSON *e = cJSON_GetArrayItem(va, i);
+        const char *g = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "greedy"));
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "other");
         val[i] = (hjb_validation){(int64_t)num(e, "iteration", 0), num(e, "mc_mean", NAN),
-                                  num(e, "mc_stderr", NAN), num(e, "V0", NAN)};
+                                  num(e, "mc_stderr", NAN), num(e, "V0", NAN),
+                                  g && controls_from_name(g) >= 0 ? controls_from_name(g) : o->controls,
+                                  a ? num(a, "mc_mean", NAN) : NAN, a ? num(a, "mc_stderr", NAN) : NAN};
     }
     /* Only a finished run has chosen its network (files from before this rule record an
      * unfinished run's current iteration there, which must not survive a resume). */
     const double selected =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(stats, "finished")) ? num(stats, "selected_iteration", -1) : -1;
     cJSON_Delete(doc);
+    if (o->greedy_best && nv) {
+        /* the minimiser in use: the kept network's once finished, else the last validation's */
+        int b = 0;
+        for (int i = 1; i < nv; i++)
+            if (val[i].mean < val[b].mean) b = i;
+        o->controls = selected >= 0 ? val[b].controls : val[nv - 1].controls;
+    }
     optsched_mc_options_default(&h->mc);
     h->mc.seed = o->seed;
     int st = build(h, err);
@@ -1069,9 +1125,16 @@ void hjb_report_print(const hjb_session *h, const hjb_report *r, FILE *f)
     if (h->nval) {
         fprintf(f, "selection            greedy policy validated on %d held-out paths at iterations",
                 h->o.select_paths);
-        for (int i = 0; i < h->nval; i++)
-            fprintf(f, " %lld (%.5g)", (long long)h->val[i].iter, h->val[i].mean);
-        fprintf(f, "; kept %lld\n", (long long)h->val[h->best].iter);
+        for (int i = 0; i < h->nval; i++) {
+            fprintf(f, " %lld (%.5g", (long long)h->val[i].iter, h->val[i].mean);
+            if (isfinite(h->val[i].alt_mean)) /* greedy best: which minimiser, and the other's */
+                fprintf(f, " %s; %s %.5g", controls_name(h->val[i].controls),
+                        controls_name(other_controls(h->val[i].controls)), h->val[i].alt_mean);
+            fputc(')', f);
+        }
+        fprintf(f, "; kept %lld", (long long)h->val[h->best].iter);
+        if (h->o.greedy_best) fprintf(f, " (%s)", controls_name(h->val[h->best].controls));
+        fputc('\n', f);
     }
 }
 
