@@ -18,7 +18,7 @@ typedef struct {
     const char *init; /* round-0 policy: "constant" (default) or "openloop" */
     const char *prior; /* "pace" (default) or "none" */
     const char *clock; /* residual clock: "wall" or "compute" */
-    const char *greedy; /* the greedy policy's minimiser: "box" or "frontier" */
+    const char *greedy; /* the greedy policy's minimiser: "box", "frontier" or "best" */
     int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary,
         reachable;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
