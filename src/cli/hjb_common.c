@@ -1050,6 +1050,7 @@ cJSON *hjb_report_json(const hjb_session *h, const hjb_report *r, int with_train
     cJSON_AddNumberToObject(doc, "compute_used", r->mc.compute_mean);
     cJSON_AddNumberToObject(doc, "t_end", r->mc.t_end_mean);
     cJSON_AddNumberToObject(doc, "V0", r->d.V0);
+    cJSON_AddStringToObject(doc, "greedy", controls_name(h->o.controls)); /* the policy's minimiser */
     cJSON *sch = cJSON_AddObjectToObject(doc, "schedule");
     const char *names[2][5] = {{"eta", "eta_q10", "eta_q50", "eta_q90", NULL},
                                {"B", "B_q10", "B_q50", "B_q90", NULL}};
@@ -1104,6 +1105,8 @@ void hjb_report_print(const hjb_session *h, const hjb_report *r, FILE *f)
     fprintf(f, "V(a0, C_max, 0)      %.6f\n", r->d.V0);
     fprintf(f, "policy loss (MC)     %.6f ± %.6f (SE), %d paths, seed %llu; compute used %.4g\n",
             r->mc.mean, r->mc.se, r->mc.paths, (unsigned long long)h->mc.seed, r->mc.compute_mean);
+    if (h->o.controls != OPTSCHED_HJB_CONTROLS_BOX) /* the default goes unsaid */
+        fprintf(f, "greedy controls      %s minimiser\n", controls_name(h->o.controls));
     fprintf(f, "DP gap               %.4f\n", r->dp_gap);
     if (r->nprofile) { /* signed, along the policy's own paths */
         double worst = 0;
