@@ -96,7 +96,7 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     t[n++] = (cli_arg){"--warmup", CLI_DOUBLE, &c->warmup, "[0,1)", "boundary-only fraction", 0};
     c->greedy = "box";
     t[n++] = (cli_arg){"--greedy", CLI_STRING, &c->greedy, NULL,
-                       "greedy controls: box (exact minimiser of H), frontier (minimiser on the compute clock: eta_max or B_max) or best (every validation tries both, the better one is used; needs --select-paths)", 0};
+                       "greedy controls: box (exact minimiser of H), frontier (minimiser on the compute clock: eta_max or B_max) or best (train with box; every validation also tries frontier, and the better network and minimiser are kept; needs --select-paths)", 0};
     t[n++] = (cli_arg){"--fixed-point",
                        CLI_FLAG,
                        &c->fixed_point,
@@ -328,7 +328,7 @@ static const char *controls_name(int which)
     return controls_names[which];
 }
 
-/* With greedy_best: the minimiser a validation did not take. */
+/* With greedy_best: the minimiser a validation did not count. */
 static int other_controls(int which)
 {
     return which == OPTSCHED_HJB_CONTROLS_FRONTIER ? OPTSCHED_HJB_CONTROLS_BOX
@@ -672,20 +672,21 @@ static int validate_run(hjb_session *h, int controls, int record, recorder *rc,
 
 /* Monte Carlo of the current network's greedy policy on paths of a seed that neither
  * training nor any report uses; keeps the parameters when it is the best so far. With
- * greedy_best, the greedy policies of both minimisers run on the same paths and the better
- * one is validated, and taken by the improvement from here on. */
+ * greedy_best, the frontier's greedy policy of the same network runs on the same paths too,
+ * and the validation counts the better of the two; training goes on with the box's (the
+ * policy the next round evaluates, whose states the on-policy points and value data take). */
 static int validate(hjb_session *h, int64_t iter, optsched_error *err)
 {
     const int record = h->o.mc_values || h->o.onpolicy_frac > 0;
     const int nc = h->o.greedy_best ? 2 : 1;
-    const int cand[2] = {h->o.greedy_best ? OPTSCHED_HJB_CONTROLS_BOX : h->o.controls,
-                         OPTSCHED_HJB_CONTROLS_FRONTIER};
+    const int cand[2] = {h->o.controls, OPTSCHED_HJB_CONTROLS_FRONTIER};
     optsched_mc_result res[2] = {{0}};
     recorder rc[2] = {{0}};
     int st = OPTSCHED_OK, ran = 0;
-    for (; ran < nc && !st; ran++) st = validate_run(h, cand[ran], record, &rc[ran], &res[ran], err);
+    for (; ran < nc && !st; ran++)
+        st = validate_run(h, cand[ran], record && ran == 0, &rc[ran], &res[ran], err);
     const int w = nc == 2 && !st && res[1].mean < res[0].mean; /* ties: box */
-    if (!st && record) st = anchors_from(h, &rc[w], &res[w], err);
+    if (!st && record) st = anchors_from(h, &rc[0], &res[0], err);
     const hjb_validation rec = {iter, st ? NAN : res[w].mean, st ? NAN : res[w].se, NAN, cand[w],
                                 nc == 2 && !st ? res[1 - w].mean : NAN,
                                 nc == 2 && !st ? res[1 - w].se : NAN};
@@ -695,10 +696,6 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
         free(rc[i].step);
     }
     if (st) return st;
-    if (h->o.greedy_best) {
-        h->o.controls = cand[w];
-        if ((st = optsched_hjb_problem_set_controls(h->hp, cand[w], err))) return st;
-    }
     hjb_validation *v = realloc(h->val, (size_t)(h->nval + 1) * sizeof *v);
     if (!v) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
     h->val = v;
@@ -767,7 +764,7 @@ int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *e
         st = optsched_dgm_solver_set_params(s, h->best_params, err);
         h->selected_iter = h->val[h->best].iter;
     }
-    if (!st && select && h->o.greedy_best && h->best >= 0) { /* and its minimiser */
+    if (!st && select && h->o.greedy_best && h->best >= 0) { /* and the minimiser it won with */
         h->o.controls = h->val[h->best].controls;
         st = optsched_hjb_problem_set_controls(h->hp, h->o.controls, err);
     }
@@ -899,12 +896,13 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     const double selected =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(stats, "finished")) ? num(stats, "selected_iteration", -1) : -1;
     cJSON_Delete(doc);
-    if (o->greedy_best && nv) {
-        /* the minimiser in use: the kept network's once finished, else the last validation's */
+    if (o->greedy_best && nv && selected >= 0) {
+        /* a finished run reports its kept network with the minimiser it was kept with (training
+         * improves with the box's) */
         int b = 0;
         for (int i = 1; i < nv; i++)
             if (val[i].mean < val[b].mean) b = i;
-        o->controls = selected >= 0 ? val[b].controls : val[nv - 1].controls;
+        o->controls = val[b].controls;
     }
     optsched_mc_options_default(&h->mc);
     h->mc.seed = o->seed;

@@ -34,7 +34,7 @@ typedef struct {
     char preset[16], precision[8], init[16], prior[16];
     int rounds, iters, batch, width, layers;
     int controls; /* OPTSCHED_HJB_CONTROLS_* (hjb.h): the minimiser in use */
-    int greedy_best; /* 1: every validation tries box and frontier, the better one is used */
+    int greedy_best; /* 1: train with box, validate box and frontier, keep the better pair */
     int select_paths; /* > 0: validate every round's greedy policy on this many paths */
     int mc_values;    /* 1: the validation paths also give the next round value data */
     int compute_clock; /* 1: the residual on the compute clock (hjb.h) */
@@ -52,7 +52,7 @@ typedef struct {
     int64_t iter;
     double mean, se;
     double V0; /* the network's V at the initial state then: what it promised the policy */
-    int controls; /* the minimiser of the policy validated (with greedy_best: the better one) */
+    int controls; /* the minimiser of the policy counted (with greedy_best: the better one) */
     double alt_mean, alt_se; /* greedy_best: the other minimiser's policy (NAN otherwise) */
 } hjb_validation;
 
