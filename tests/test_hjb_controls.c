@@ -17,10 +17,27 @@ static double urand(uint64_t *s)
     return ((*s >> 11) + 0.5) * 0x1p-53;
 }
 
+static const double e0 = 1e-4, e1 = 0.5, b0 = 1, b1 = 256;
+enum { G = 700 };
+
+/* min and max of f(p, q, v, η, B) over the (G + 1)² log grid of the box (the corners included) */
+static void grid_range(double (*f)(double, double, double, double, double), double p, double q,
+                       double v, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (int i = 0; i <= G; i++)
+        for (int j = 0; j <= G; j++) {
+            double e = exp(log(e0) + (log(e1) - log(e0)) * i / G);
+            double b = exp(log(b0) + (log(b1) - log(b0)) * j / G);
+            double g = f(p, q, v, e, b);
+            *lo = fmin(*lo, g);
+            *hi = fmax(*hi, g);
+        }
+}
+
 int main(void)
 {
-    const double e0 = 1e-4, e1 = 0.5, b0 = 1, b1 = 256;
-    const int G = 700;
     uint64_t seed = 7;
     int worse_fp = 0, cases = 200;
     for (int c = 0; c < cases; c++) {
@@ -31,15 +48,8 @@ int main(void)
         double h = optsched_hjb_box_min(A, D, Vr, e0, e1, b0, b1, &eta, &B);
         CHECK(eta >= e0 && eta <= e1 && B >= b0 && B <= b1, "outside the box");
         CHECK(h == optsched_hjb_hamiltonian(A, D, Vr, eta, B), "returned H");
-        double hmin = INFINITY, hmax = -INFINITY;
-        for (int i = 0; i <= G; i++)
-            for (int j = 0; j <= G; j++) {
-                double e = exp(log(e0) + (log(e1) - log(e0)) * i / G);
-                double b = exp(log(b0) + (log(b1) - log(b0)) * j / G);
-                double g = optsched_hjb_hamiltonian(A, D, Vr, e, b);
-                hmin = fmin(hmin, g);
-                hmax = fmax(hmax, g);
-            }
+        double hmin, hmax;
+        grid_range(optsched_hjb_hamiltonian, A, D, Vr, &hmin, &hmax);
         double tol = 1e-12 * (hmax - hmin) + 1e-300;
         CHECK(h <= hmin + tol, "case %d: A=%g D=%g Vr=%g: box_min H=%.15g > grid %.15g", c, A, D,
               Vr, h, hmin);
@@ -70,15 +80,8 @@ int main(void)
         CHECK(e >= e0 && e <= e1 && b >= b0 && b <= b1, "frontier: outside the box");
         CHECK(e == e1 || b == b1, "frontier: (%g, %g) not on the frontier", e, b);
         CHECK(f == optsched_hjb_frontier_objective(A, D, Vt, e, b), "frontier: returned objective");
-        double fmin_ = INFINITY, fmax_ = -INFINITY;
-        for (int i = 0; i <= G; i++)
-            for (int j = 0; j <= G; j++) {
-                double ee = exp(log(e0) + (log(e1) - log(e0)) * i / G);
-                double bb = exp(log(b0) + (log(b1) - log(b0)) * j / G);
-                double g = optsched_hjb_frontier_objective(A, D, Vt, ee, bb);
-                fmin_ = fmin(fmin_, g);
-                fmax_ = fmax(fmax_, g);
-            }
+        double fmin_, fmax_;
+        grid_range(optsched_hjb_frontier_objective, A, D, Vt, &fmin_, &fmax_);
         double tol = 1e-12 * (fmax_ - fmin_) + 1e-300;
         CHECK(f <= fmin_ + tol, "frontier case %d: A=%g D=%g Vt=%g: %.15g > grid %.15g", c, A, D,
               Vt, f, fmin_);
