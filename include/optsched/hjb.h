@@ -150,10 +150,6 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p);
 int optsched_hjb_problem_set_anchors(optsched_hjb_problem *p, size_t n, const double *x,
                                      const double *y, optsched_error *err);
 
-/* Changes the improvement's minimiser (OPTSCHED_HJB_CONTROLS_*): the frozen policy of every
- * later training iteration is the greedy policy under it (change it between rounds only). */
-int optsched_hjb_problem_set_controls(optsched_hjb_problem *p, int which, optsched_error *err);
-
 /* The model the problem was built for. */
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p);
 

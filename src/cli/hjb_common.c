@@ -764,10 +764,9 @@ int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *e
         st = optsched_dgm_solver_set_params(s, h->best_params, err);
         h->selected_iter = h->val[h->best].iter;
     }
-    if (!st && select && h->o.greedy_best && h->best >= 0) { /* and the minimiser it won with */
-        h->o.controls = h->val[h->best].controls;
-        st = optsched_hjb_problem_set_controls(h->hp, h->o.controls, err);
-    }
+    /* reports run the kept network with the minimiser it won with (the policies they build
+     * take it from here; the problem's own minimiser serves training only) */
+    if (!st && select && h->o.greedy_best && h->best >= 0) h->o.controls = h->val[h->best].controls;
     if (!st) st = optsched_dgm_solver_set_int(s, "stop_at", 0, err);
     if (!st && h->weights[0]) st = optsched_dgm_solver_save(s, h->weights, err);
     if (!st && h->weights[0]) st = write_sidecar(h, err);
@@ -1244,8 +1243,9 @@ int hjb_eval_state(hjb_session *h, const char *state, int paths, uint64_t seed, 
     (void)C;
     optsched_hjb_unscale(h->hp, jets, &V, Va, &Vr, &Vt, Vaa);
     optsched_hjb_AD(m, v, Va, Vaa, &A, &D);
-    /* the HJB residual takes the box's minimum of H; the controls are the policy's */
-    double H = optsched_hjb_box_min(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, &eta, &B);
+    /* the HJB residual takes the box's minimum of H; the controls printed are the policy's */
+    double eb, bb;
+    double H = optsched_hjb_box_min(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, &eb, &bb);
     optsched_hjb_controls(h->o.controls, m, A, D, Vr, Vt, &eta, &B);
     cJSON *doc = cJSON_CreateObject();
     cJSON_AddNumberToObject(doc, "V", V);

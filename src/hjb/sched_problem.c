@@ -364,15 +364,6 @@ static int sample_data(void *ctx, const optsched_dgm_rng *rng, size_t n, double 
     return OPTSCHED_OK;
 }
 
-int optsched_hjb_problem_set_controls(optsched_hjb_problem *p, int which, optsched_error *err)
-{
-    if (which != OPTSCHED_HJB_CONTROLS_BOX && which != OPTSCHED_HJB_CONTROLS_FIXED_POINT &&
-        which != OPTSCHED_HJB_CONTROLS_FRONTIER)
-        return optsched_error_set(err, OPTSCHED_EINVAL, "hjb: unknown minimiser %d", which);
-    p->s.controls = which;
-    return OPTSCHED_OK;
-}
-
 int optsched_hjb_problem_set_anchors(optsched_hjb_problem *p, size_t n, const double *x,
                                      const double *y, optsched_error *err)
 {
