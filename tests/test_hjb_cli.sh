@@ -115,6 +115,37 @@ sel1=$($PY -c "import json; d=json.load(open('$tmp/v1.json'))['stats']; print(d[
 sel2=$($PY -c "import json; d=json.load(open('$tmp/v2.json'))['stats']; print(d['selected_iteration'], [v['mc_mean'] for v in d['validation']])")
 [ "$sel1" = "$sel2" ] && ok "killed + resumed: the same validations and kept iteration in W.json" \
   || bad "resumed W.json selection differs: '$sel2' vs '$sel1'"
+# --spread-starts: every validation also runs the evaluated policy from N other initial states
+# (a0 scaled per mode by factors in [0.1, 1], the whole budget, t = 0); their recorded states
+# join the value data. In the .values file (OSVALS1, count, x[n][K+2], y[n]; x = a_1, a_2,
+# r/C, t/T) the states at t = 0 are then the 100 validation paths' at a0 and 4 x 25 at four
+# other starts, each below a0 and above a0/10 in every mode.
+$O hjb train $MCV --spread-starts 4 --weights "$tmp/p1" --json >"$tmp/p1.json" || bad "train --spread-starts exit"
+check_json "--spread-starts: recorded; iteration 0 validates as without" "$tmp/p1.json" \
+  "d['train']['spread_starts'] == 4 and d['stats']['validation'][0]['mc_mean'] == json.load(open('$tmp/v1.json'))['stats']['validation'][0]['mc_mean']"
+"$PY" - "$tmp/p1.values" <<'PY' && ok "--spread-starts: value data from a0 (100 paths) and 4 other starts (25 each) in [a0/10, a0]" || bad "--spread-starts: start states in the value data"
+import struct, sys, collections
+b = open(sys.argv[1], 'rb').read()
+assert b[:8] == b'OSVALS1\0'
+n = struct.unpack('<Q', b[8:16])[0]
+x = struct.unpack('<%dd' % (4 * n), b[16:16 + 32 * n])
+starts = collections.Counter((x[4*i], x[4*i+1]) for i in range(n) if x[4*i+3] == 0 and x[4*i+2] == 1)
+(a0, c0), = [(a, c) for a, c in starts.items() if c == 100]
+others = [a for a in starts if a != a0]
+assert len(others) == 4 and all(starts[a] == 25 for a in others), starts
+assert all(0.1 * a0[k] <= a[k] < a0[k] for a in others for k in (0, 1)), (a0, others)
+PY
+train_killed "$tmp/p2" $MCV --spread-starts 4 --checkpoint-every 10
+$O hjb train --weights "$tmp/p2" --resume >/dev/null || bad "resume --spread-starts exit"
+cmp -s "$tmp/p1" "$tmp/p2" && cmp -s "$tmp/p1.values" "$tmp/p2.values" && ok "--spread-starts: killed + resumed = uninterrupted (weights, value data)" || bad "--spread-starts: resumed run differs"
+cmp -s "$tmp/v1" "$tmp/p1" && bad "--spread-starts changed nothing" || ok "--spread-starts: trains another network"
+# --fold: the network sees |a_k|; eval at a state and at its mirror in a_1 gives the same V,
+# curvature and controls and the opposite slope in a_1
+$O hjb train $SMALL --fold --weights "$tmp/f1" --json >"$tmp/f1.json" || bad "train --fold exit"
+$O hjb eval --weights "$tmp/f1" --state 0.3/0.2/3/1 --json >"$tmp/fe1.json" || bad "eval (fold) exit"
+$O hjb eval --weights "$tmp/f1" --state -0.3/0.2/3/1 --json >"$tmp/fe2.json" || bad "eval (fold, mirrored) exit"
+check_json "--fold: recorded; V even in a_1, dV/da_1 odd, the same controls" "$tmp/fe2.json" \
+  "json.load(open('$tmp/f1.json'))['train']['fold'] and (lambda e: d['V'] == e['V'] and d['dV_da'][0] == -e['dV_da'][0] and d['dV_da'][1] == e['dV_da'][1] and d['d2V_da2'] == e['d2V_da2'] and d['eta'] == e['eta'] and d['B'] == e['B'] and d['dV_da'][0] != 0)(json.load(open('$tmp/fe1.json')))"
 # --greedy best: training improves with the box; every validation also runs the frontier's
 # policy on the same paths and counts the better; the kept network is reported with the
 # minimiser it was kept with
@@ -190,6 +221,9 @@ expect2 "--greedy best: needs validation paths" hjb train --weights "$tmp/c" --g
 expect2 "--fixed-point: not with --greedy frontier" hjb train --weights "$tmp/c" --greedy frontier --fixed-point
 expect2 "--onpolicy-frac: needs validation paths" hjb train --weights "$tmp/c" --onpolicy-frac 0.5 --select-paths 0
 expect2 "--onpolicy-frac: expected a number in \[0,1\]" hjb train --weights "$tmp/c" --onpolicy-frac 1.5
+expect2 "--spread-starts: needs on-policy points" hjb train --weights "$tmp/c" --spread-starts 4
+expect2 "--spread-starts: expected at most --select-paths" hjb train --weights "$tmp/c" --preset accurate --select-paths 3 --spread-starts 4
+expect2 "--spread-starts: expected an integer in \[0,1000\]" hjb train --weights "$tmp/c" --spread-starts 1001
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none
 expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none
 expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"

@@ -15,6 +15,11 @@
  *   a0 · [a_low, a_high].
  * - reachable: box points uniform over r ≤ C_max − B_min t (no point outside; the share below
  *   a time and the mean budget against the region's exact areas, 4 standard errors).
+ * - fold: the residual and the prior are even in each a_k alone — at a point with one a_k
+ *   negated, r0 and every coefficient but ∂_{a_k}V's are the same and that one is negated, the
+ *   prior's value and jets likewise (to rounding, 1e-14) — which is what lets a folded network see
+ *   |a_k|; a folded plug-in samples, on the same random numbers, exactly |a_k| of the unfolded
+ *   one's points (interior and boundary, the same boundary targets), and its input map folds.
  * - a relative residual without a prior is refused (EINVAL). */
 #include <math.h>
 #include <stdio.h>
@@ -159,6 +164,61 @@ int main(void)
               r_mean);
         optsched_hjb_problem_free(hq);
         optsched_model_free(mr);
+    }
+
+    /* fold: the residual and the prior are even in each mode alone */
+    {
+        static double xf[N * 4], r1[N], c1[N * 7], J1[N * 7];
+        for (int k = 0; k < K; k++) {
+            for (int i = 0; i < N * d; i++) xf[i] = x[i];
+            for (int i = 0; i < N; i++) xf[i * d + k] = -x[i * d + k];
+            CHECK_OK(p0.residual(p0.ctx, N, xf, u, r1, c1), err);
+            CHECK_OK(p0.prior(p0.ctx, N, xf, J1), err);
+            for (int i = 0; i < N; i++) {
+                CHECK(fabs(r1[i] - r00[i]) <= 1e-14 * (1 + fabs(r00[i])), "a_%d negated: r0", k);
+                for (int ch = 0; ch < C; ch++) {
+                    const double sg = ch == 1 + k ? -1 : 1; /* the channel dV/da_k */
+                    const double cw = sg * c0[i * C + ch], jw = sg * J[i * C + ch];
+                    CHECK(fabs(c1[i * C + ch] - cw) <= 1e-14 * (1 + fabs(cw)),
+                          "a_%d negated: coefficient %d: %g vs %g", k, ch, c1[i * C + ch], cw);
+                    CHECK(fabs(J1[i * C + ch] - jw) <= 1e-14 * (1 + fabs(jw)),
+                          "a_%d negated: prior jet %d: %g vs %g", k, ch, J1[i * C + ch], jw);
+                }
+            }
+        }
+        optsched_hjb_sampling sf;
+        optsched_hjb_sampling_default(&sf);
+        sf.prior = OPTSCHED_HJB_PRIOR_OPENLOOP;
+        sf.prior_schedule = &sch;
+        sf.path_frac = 0.5;
+        optsched_dgm_problem pu, pf;
+        optsched_hjb_problem *hu = optsched_hjb_problem_create(m, &sf, &pu, &err);
+        sf.fold = 1;
+        optsched_hjb_problem *hf = optsched_hjb_problem_create(m, &sf, &pf, &err);
+        CHECK(hu && hf, "plug-ins (fold): %s", err.msg);
+        static double xu[N * 4], tu[N], tf[N];
+        const optsched_dgm_rng rs = {11, 1, 0};
+        CHECK_OK(pu.sample_interior(pu.ctx, &rs, N, xu), err);
+        CHECK_OK(pf.sample_interior(pf.ctx, &rs, N, xf), err);
+        int negative = 0, same = 1;
+        for (int i = 0; i < N * d; i++) {
+            negative += i % d < K && xu[i] < 0;
+            same &= xf[i] == fabs(xu[i]);
+        }
+        CHECK(negative > 0 && same, "fold: interior points are |a_k| of the unfolded ones (%d negative)",
+              negative);
+        CHECK_OK(pu.sample_boundary(pu.ctx, &rs, N, xu, tu), err);
+        CHECK_OK(pf.sample_boundary(pf.ctx, &rs, N, xf, tf), err);
+        same = 1;
+        for (int i = 0; i < N * d; i++) same &= xf[i] == fabs(xu[i]);
+        for (int i = 0; i < N; i++) same &= tf[i] == tu[i];
+        CHECK(same, "fold: boundary points are |a_k| of the unfolded ones, the same targets");
+        const double an[2] = {-0.3, 0.2};
+        double xi[4];
+        optsched_hjb_input(hf, an, 5.0, 1.0, xi);
+        CHECK(xi[0] == 0.3 && xi[1] == 0.2, "fold: input map takes |a_k|");
+        optsched_hjb_problem_free(hu);
+        optsched_hjb_problem_free(hf);
     }
 
     /* a relative residual needs a prior */

@@ -130,6 +130,14 @@ typedef struct {
      * own policy instead of improving on it, so the exact answer is V = V0 (a trained network
      * should leave the correction near zero). 0: normal policy iteration. */
     int evaluate_prior;
+    /* 1: the network sees |a_k| in place of a_k. The dynamics and the loss are symmetric under
+     * a_k -> -a_k for each mode alone (drift -eta lambda_k P a_k, diagonal diffusion with a
+     * variance even in a), so the value is even in every a_k; folded, the network is so by
+     * construction, spends its capacity on a_k >= 0 only, and can take the kink at a_k = 0 —
+     * where the closed-loop optimum parks — as an edge of its domain instead of smoothing it.
+     * The derivatives unscale returns are then those in |a_k|: optsched_hjb_AD is to be given
+     * the network's coordinates (|a_k|), where the formula is the same. 0: a_k as it is. */
+    int fold;
 } optsched_hjb_sampling;
 
 enum { OPTSCHED_HJB_PRIOR_NONE = 0, OPTSCHED_HJB_PRIOR_PACE = 1, OPTSCHED_HJB_PRIOR_OPENLOOP = 2 };
@@ -162,7 +170,8 @@ void optsched_hjb_input(const optsched_hjb_problem *p, const double *a, double r
 void optsched_hjb_unscale(const optsched_hjb_problem *p, const double *jets, double *V,
                           double *Va, double *Vr, double *Vt, double *Vaa);
 
-/* A, D of the Hamiltonian at state a from the model-coordinate derivatives. */
+/* A, D of the Hamiltonian at state a from the model-coordinate derivatives. With a folded
+ * problem (fold above) give it the network's a-coordinates x[0..K) and unscale's derivatives. */
 void optsched_hjb_AD(const optsched_model *m, const double *a, const double *Va, const double *Vaa,
                      double *A, double *D);
 

@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include "optsched/openloop.h"
+#include "optsched/rng.h"
 
 /* The presets: "paper" is seed 000 Appendix A — its network alone, no prior, box sampling,
  * no selection; "fast", the default, starts from an exact prior value ("auto": the open-loop
@@ -77,6 +78,10 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "share of collocation points near the pace policy's paths", 0};
     t[n++] = (cli_arg){"--onpolicy-frac", CLI_DOUBLE, &c->onpolicy_frac, "[0,1]",
                        "share of collocation points near the states the evaluated policy visits (needs --select-paths)", 0};
+    t[n++] = (cli_arg){"--spread-starts", CLI_INT, &c->spread_starts, "[0,1000]",
+                       "each validation also runs the evaluated policy from N initial states a0_k u_k, u_k log-uniform in [0.1, 1] (select-paths/N paths each); their states join the on-policy points (0: off)", 0};
+    t[n++] = (cli_arg){"--fold", CLI_FLAG, &c->fold, NULL,
+                       "the network sees |a_k|: V is even in each a_k, and its kink at a_k = 0 (where the optimum parks) is an edge of the network's domain", 0};
     t[n++] = (cli_arg){"--reachable", CLI_FLAG, &c->reachable, NULL,
                        "draw the box's (r, t) over the reachable set r <= C - B_min t only", 0};
     t[n++] = (cli_arg){"--exact-boundary", CLI_FLAG, &c->exact_boundary, NULL,
@@ -150,6 +155,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.exact_boundary = h->o.exact_boundary;
     samp.terminal_power = h->o.terminal_power;
     samp.reachable = h->o.reachable;
+    samp.fold = h->o.fold;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
     const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
     if (prior != h->o.prior) /* resolved here, so that saved runs record which */
@@ -262,6 +268,15 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (c->exact_boundary) h->o.exact_boundary = 1;
     if (seen(t, n, "--terminal-power")) h->o.terminal_power = c->terminal_power;
     if (c->reachable) h->o.reachable = 1;
+    if (c->fold) h->o.fold = 1;
+    if (seen(t, n, "--spread-starts")) h->o.spread_starts = c->spread_starts;
+    if (h->o.spread_starts > 0 && !(h->o.onpolicy_frac > 0 || h->o.mc_values))
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--spread-starts: needs on-policy points or value data (--onpolicy-frac in (0,1] or --mc-values)");
+    if (h->o.spread_starts > h->o.select_paths)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--spread-starts: expected at most --select-paths (%d), got %d",
+                                  h->o.select_paths, h->o.spread_starts);
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
@@ -364,6 +379,8 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddBoolToObject(t, "exact_boundary", o->exact_boundary);
     cJSON_AddNumberToObject(t, "terminal_power", o->terminal_power);
     cJSON_AddBoolToObject(t, "reachable", o->reachable);
+    cJSON_AddBoolToObject(t, "fold", o->fold);
+    cJSON_AddNumberToObject(t, "spread_starts", o->spread_starts);
     cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
     cJSON_AddBoolToObject(t, "mc_values", o->mc_values);
     cJSON_AddNumberToObject(t, "lambda_data", o->lambda_data);
@@ -573,27 +590,37 @@ static void recorded_losses(const recorder *rc, const optsched_mc_result *res, d
     }
 }
 
-/* Value data from the validation paths (mc_values): the validated policy is the one the next
+/* Value data and on-policy states from the recorded runs (rc[i], res[i]), i < nrun: the
+ * validation paths first, then any spread starts; the validated policy is the one the next
  * round evaluates. */
-static int anchors_from(hjb_session *h, const recorder *rc, const optsched_mc_result *res,
-                        optsched_error *err)
+static int anchors_from(hjb_session *h, int nrun, const recorder *rc,
+                        const optsched_mc_result *res, optsched_error *err)
 {
     const size_t d = (size_t)h->m->K + 2;
-    double *y = malloc((rc->n ? rc->n : 1) * sizeof *y);
-    int *owner = malloc((rc->n ? rc->n : 1) * sizeof *owner);
-    if (!y || !owner) {
+    size_t total = 0;
+    for (int i = 0; i < nrun; i++) total += rc[i].n;
+    double *x = malloc((total ? total : 1) * d * sizeof *x);
+    double *y = malloc((total ? total : 1) * sizeof *y);
+    int *owner = malloc((total ? total : 1) * sizeof *owner);
+    if (!x || !y || !owner) {
+        free(x);
         free(y);
         free(owner);
         return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory (value data)");
     }
-    recorded_losses(rc, res, y, owner);
     size_t w = 0;
-    for (size_t q = 0; q < rc->n; q++)
-        if (owner[q] >= 0) {
-            memmove(rc->x + w * d, rc->x + q * d, d * sizeof *rc->x);
-            y[w++] = y[q];
-        }
-    int st = optsched_hjb_problem_set_anchors(h->hp, w, rc->x, y, err);
+    for (int i = 0; i < nrun; i++) {
+        double *yi = y + w; /* scratch for this run's losses, compacted in place below */
+        recorded_losses(&rc[i], &res[i], yi, owner);
+        size_t wi = 0;
+        for (size_t q = 0; q < rc[i].n; q++)
+            if (owner[q] >= 0) {
+                memcpy(x + (w + wi) * d, rc[i].x + q * d, d * sizeof *x);
+                yi[wi++] = yi[q];
+            }
+        w += wi;
+    }
+    int st = optsched_hjb_problem_set_anchors(h->hp, w, x, y, err);
     if (!st && h->weights[0]) { /* beside the weights, for a resumed run */
         char path[1100], tmp[1200];
         snprintf(path, sizeof path, "%s.values", h->weights);
@@ -601,7 +628,7 @@ static int anchors_from(hjb_session *h, const recorder *rc, const optsched_mc_re
         FILE *f = fopen(tmp, "wb");
         uint64_t n64 = w;
         int ok = f && fwrite("OSVALS1", 8, 1, f) == 1 && fwrite(&n64, sizeof n64, 1, f) == 1 &&
-                 fwrite(rc->x, sizeof(double), w * d, f) == w * d &&
+                 fwrite(x, sizeof(double), w * d, f) == w * d &&
                  fwrite(y, sizeof(double), w, f) == w;
         if (f && fclose(f) != 0) ok = 0;
         if (!ok || rename(tmp, path) != 0) {
@@ -609,6 +636,7 @@ static int anchors_from(hjb_session *h, const recorder *rc, const optsched_mc_re
             st = optsched_error_set(err, OPTSCHED_EIO, "cannot write '%s'", path);
         }
     }
+    free(x);
     free(y);
     free(owner);
     return st;
@@ -670,31 +698,84 @@ static int validate_run(hjb_session *h, int controls, int record, recorder *rc,
     return st;
 }
 
+/* The policy under evaluation (the box's greedy policy of the current network) from
+ * o.spread_starts other initial states, recorded: a_k(0) = a0_k u_k with u_k log-uniform in
+ * [0.1, 1], the whole budget, t = 0; select_paths / spread_starts paths each. The runs from a0
+ * visit the states with the whole budget left only at a0 itself, so without these the value
+ * at a smaller a with much budget left is fitted only by the box's sparse points (the corner
+ * r = C_max, t = 0 of the reachable set). The starts are drawn anew at every validation, from
+ * the seed and the iteration alone (a resumed run draws the same). */
+#define SPREAD_LOW 0.1
+static int spread_runs(hjb_session *h, int64_t iter, recorder *rc, optsched_mc_result *res,
+                       optsched_error *err)
+{
+    const optsched_model *m = h->m;
+    const int K = m->K, n = h->o.spread_starts;
+    const uint32_t round = (uint32_t)(iter / (h->o.iters > 0 ? h->o.iters : 1));
+    int st = OPTSCHED_OK;
+    for (int s = 0; s < n && !st; s++) {
+        double a[OPTSCHED_MAX_MODES], u[4];
+        for (int k = 0; k < K; k++) {
+            if (k % 4 == 0)
+                optsched_rng_uniform4(h->o.seed + 15485863u, OPTSCHED_STREAM_SAMPLING, (uint32_t)s,
+                                      round, (uint32_t)(k / 4), u);
+            a[k] = m->a0[k] * pow(SPREAD_LOW, u[k % 4]);
+        }
+        optsched_model_params p = h->params;
+        p.a0_modes = a;
+        optsched_model *ms = NULL;
+        if ((st = optsched_model_alloc(&ms, &p, err))) break;
+        optsched_mc_options o = h->mc;
+        o.paths = h->o.select_paths / n;
+        o.seed = h->o.seed + 1299709u + (uint64_t)s;
+        o.record = 0;
+        optsched_hjb_policy pol = {.problem = h->hp, .solver = h->solver, .controls = h->o.controls};
+        rc[s] = (recorder){.pol = &pol, .h = h, .dt = optsched_model_time_span(ms) / o.steps,
+                           .every = RECORD_EVERY};
+        st = optsched_mc_run(ms, record_policy, &rc[s], &o, &res[s], err);
+        optsched_hjb_policy_clear(&pol);
+        rc[s].pol = NULL;
+        optsched_model_free(ms);
+    }
+    return st;
+}
+
 /* Monte Carlo of the current network's greedy policy on paths of a seed that neither
  * training nor any report uses; keeps the parameters when it is the best so far. With
  * greedy_best, the frontier's greedy policy of the same network runs on the same paths too,
  * and the validation counts the better of the two; training goes on with the box's (the
- * policy the next round evaluates, whose states the on-policy points and value data take). */
+ * policy the next round evaluates, whose states the on-policy points and value data take,
+ * with those of the spread starts). */
 static int validate(hjb_session *h, int64_t iter, optsched_error *err)
 {
     const int record = h->o.mc_values || h->o.onpolicy_frac > 0;
-    const int nc = h->o.greedy_best ? 2 : 1;
+    const int nc = h->o.greedy_best ? 2 : 1, ns = record ? h->o.spread_starts : 0;
     const int cand[2] = {h->o.controls, OPTSCHED_HJB_CONTROLS_FRONTIER};
-    optsched_mc_result res[2] = {{0}};
-    recorder rc[2] = {{0}};
-    int st = OPTSCHED_OK, ran = 0;
-    for (; ran < nc && !st; ran++)
-        st = validate_run(h, cand[ran], record && ran == 0, &rc[ran], &res[ran], err);
-    const int w = nc == 2 && !st && res[1].mean < res[0].mean; /* ties: box */
-    if (!st && record) st = anchors_from(h, &rc[0], &res[0], err);
-    const hjb_validation rec = {iter, st ? NAN : res[w].mean, st ? NAN : res[w].se, NAN, cand[w],
-                                nc == 2 && !st ? res[1 - w].mean : NAN,
-                                nc == 2 && !st ? res[1 - w].se : NAN};
-    for (int i = 0; i < ran; i++) {
+    /* [0]: the validation of cand[0] (recorded), [1..ns]: the spread starts, [ns + 1]: cand[1] */
+    optsched_mc_result *res = calloc((size_t)ns + 2, sizeof *res);
+    recorder *rc = calloc((size_t)ns + 2, sizeof *rc);
+    if (!res || !rc) {
+        free(res);
+        free(rc);
+        return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+    }
+    int st = validate_run(h, cand[0], record, &rc[0], &res[0], err);
+    if (!st && nc == 2) st = validate_run(h, cand[1], 0, &rc[ns + 1], &res[ns + 1], err);
+    const double m0 = res[0].mean, m1 = nc == 2 ? res[ns + 1].mean : NAN;
+    const double s0 = res[0].se, s1 = nc == 2 ? res[ns + 1].se : NAN;
+    const int w = nc == 2 && !st && m1 < m0; /* ties: box */
+    if (!st && ns > 0) st = spread_runs(h, iter, rc + 1, res + 1, err);
+    if (!st && record) st = anchors_from(h, 1 + ns, rc, res, err);
+    const hjb_validation rec = {iter, st ? NAN : (w ? m1 : m0), st ? NAN : (w ? s1 : s0), NAN,
+                                cand[w], nc == 2 && !st ? (w ? m0 : m1) : NAN,
+                                nc == 2 && !st ? (w ? s0 : s1) : NAN};
+    for (int i = 0; i < ns + 2; i++) { /* zeroed where no run was made */
         optsched_mc_result_free(&res[i]);
         free(rc[i].x);
         free(rc[i].step);
     }
+    free(res);
+    free(rc);
     if (st) return st;
     hjb_validation *v = realloc(h->val, (size_t)(h->nval + 1) * sizeof *v);
     if (!v) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
@@ -856,6 +937,8 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->exact_boundary = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "exact_boundary"));
     o->terminal_power = num(t, "terminal_power", 1);
     o->reachable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "reachable"));
+    o->fold = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fold"));
+    o->spread_starts = (int)num(t, "spread_starts", 0);
     o->select_paths = (int)num(t, "select_paths", 0);
     o->mc_values = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "mc_values"));
     o->lambda_data = num(t, "lambda_data", 1);
@@ -1242,7 +1325,9 @@ int hjb_eval_state(hjb_session *h, const char *state, int paths, uint64_t seed, 
     double V, Vr, Vt, Va[OPTSCHED_MAX_MODES], Vaa[OPTSCHED_MAX_MODES], A, D, eta, B;
     (void)C;
     optsched_hjb_unscale(h->hp, jets, &V, Va, &Vr, &Vt, Vaa);
-    optsched_hjb_AD(m, v, Va, Vaa, &A, &D);
+    optsched_hjb_AD(m, x, Va, Vaa, &A, &D); /* network coordinates (|a_k| when folded) */
+    if (h->o.fold) /* derivatives in a_k, not |a_k| */
+        for (int k = 0; k < K; k++) Va[k] = v[k] < 0 ? -Va[k] : Va[k];
     /* the HJB residual takes the box's minimum of H; the controls printed are the policy's */
     double eb, bb;
     double H = optsched_hjb_box_min(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, &eb, &bb);

@@ -20,12 +20,12 @@ typedef struct {
     const char *clock; /* residual clock: "wall" or "compute" */
     const char *greedy; /* the greedy policy's minimiser: "box", "frontier" or "best" */
     int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary,
-        reachable;
+        reachable, spread_starts, fold;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
         warmup, terminal_power;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 27
+#define HJB_TRAIN_FLAGS 29
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -41,6 +41,11 @@ typedef struct {
     int exact_boundary; /* 1: V = V0 + S N with S zero on the boundary (hjb.h) */
     double terminal_power; /* S's time factor 1 - (t/T)^power (hjb.h); 1: linear */
     int reachable;      /* 1: box points (r, t) on the reachable set (hjb.h) */
+    /* > 0: every validation also runs the policy under evaluation from this many other initial
+     * states (a0 scaled per mode, the whole budget, t = 0); their states join the on-policy
+     * points and value data */
+    int spread_starts;
+    int fold;           /* 1: the network sees |a_k| (hjb.h) */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */

@@ -25,7 +25,8 @@ int optsched_hjb_policy_fn(void *ctx, int n, const double *a, const double *r, d
     for (int i = 0; i < n; i++) {
         double V, Vr, Vt, A, D;
         optsched_hjb_unscale(pol->problem, pol->jets + (size_t)i * C, &V, Va, &Vr, &Vt, Vaa);
-        optsched_hjb_AD(m, a + (size_t)i * K, Va, Vaa, &A, &D);
+        /* in the network's coordinates: |a_k| for a folded problem (hjb.h) */
+        optsched_hjb_AD(m, pol->x + (size_t)i * d, Va, Vaa, &A, &D);
         optsched_hjb_controls(pol->controls, m, A, D, Vr, Vt, &eta[i], &B[i]);
     }
     return OPTSCHED_OK;

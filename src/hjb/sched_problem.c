@@ -54,7 +54,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .controls = OPTSCHED_HJB_CONTROLS_BOX, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
         .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0, .terminal_power = 1.0,
-        .evaluate_prior = 0};
+        .evaluate_prior = 0, .fold = 0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -67,7 +67,7 @@ void optsched_hjb_input(const optsched_hjb_problem *p, const double *a, double r
 {
     const int K = p->m->K;
     for (int k = 0; k < K; k++)
-        x[k] = a[k];
+        x[k] = p->s.fold ? fabs(a[k]) : a[k];
     x[K] = r / p->m->C;
     x[K + 1] = t / p->Tspan;
 }
@@ -170,33 +170,47 @@ static void sample_reachable(const optsched_hjb_problem *p, double u0, double u1
     rt[1] = fmin(1.0, t / p->Tspan);
 }
 
+/* The network's a-coordinates of a sampled point: |a_k| when the problem is folded. */
+static void fold_point(const optsched_hjb_problem *p, double *xi)
+{
+    if (p->s.fold)
+        for (int k = 0; k < p->m->K; k++) xi[k] = fabs(xi[k]);
+}
+
+static void sample_interior_point(const optsched_hjb_problem *p, const optsched_dgm_rng *rng,
+                                  size_t i, double *xi)
+{
+    const int K = p->m->K, d = K + 2;
+    if (p->s.onpolicy_frac > 0 && p->nanchor > 0 &&
+        optsched_dgm_rng_uniform(rng, ONPOLICY_INDEX0 + (uint64_t)i * (uint64_t)(K + 3), 0) <
+            p->s.onpolicy_frac) {
+        sample_onpolicy(p, rng, i, xi);
+        return;
+    }
+    if (p->s.path_frac > 0 &&
+        optsched_dgm_rng_uniform(rng, PATH_INDEX0 + (uint64_t)i * (uint64_t)d + (uint64_t)K, 1) <
+            p->s.path_frac) {
+        sample_path(p, rng, i, xi);
+        return;
+    }
+    sample_a(p, rng, i, xi);
+    uint64_t idx = (uint64_t)i * (uint64_t)d + (uint64_t)K;
+    const double u0 = optsched_dgm_rng_uniform(rng, idx, 0), u1 = optsched_dgm_rng_uniform(rng, idx, 1);
+    if (p->s.reachable) {
+        sample_reachable(p, u0, u1, xi + K);
+    } else {
+        xi[K] = u0;
+        xi[K + 1] = u1;
+    }
+}
+
 static int sample_interior(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x)
 {
     const optsched_hjb_problem *p = ctx;
-    const int K = p->m->K, d = K + 2;
+    const int d = p->m->K + 2;
     for (size_t i = 0; i < n; i++) {
-        double *xi = x + i * d;
-        if (p->s.onpolicy_frac > 0 && p->nanchor > 0 &&
-            optsched_dgm_rng_uniform(rng, ONPOLICY_INDEX0 + (uint64_t)i * (uint64_t)(K + 3), 0) <
-                p->s.onpolicy_frac) {
-            sample_onpolicy(p, rng, i, xi);
-            continue;
-        }
-        if (p->s.path_frac > 0 &&
-            optsched_dgm_rng_uniform(rng, PATH_INDEX0 + (uint64_t)i * (uint64_t)d + (uint64_t)K, 1) <
-                p->s.path_frac) {
-            sample_path(p, rng, i, xi);
-            continue;
-        }
-        sample_a(p, rng, i, xi);
-        uint64_t idx = (uint64_t)i * (uint64_t)d + (uint64_t)K;
-        const double u0 = optsched_dgm_rng_uniform(rng, idx, 0), u1 = optsched_dgm_rng_uniform(rng, idx, 1);
-        if (p->s.reachable) {
-            sample_reachable(p, u0, u1, xi + K);
-        } else {
-            xi[K] = u0;
-            xi[K + 1] = u1;
-        }
+        sample_interior_point(p, rng, i, x + i * d);
+        fold_point(p, x + i * d);
     }
     return OPTSCHED_OK;
 }
@@ -211,6 +225,7 @@ static int sample_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
     for (size_t i = 0; i < n; i++) {
         double *xi = x + i * d;
         sample_a(p, rng, i, xi);
+        fold_point(p, xi);
         uint64_t idx = (uint64_t)i * (uint64_t)d + (uint64_t)K;
         double u = optsched_dgm_rng_uniform(rng, idx, 0);
         if (i % 2 == 0) {
