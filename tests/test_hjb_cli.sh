@@ -139,13 +139,13 @@ train_killed "$tmp/p2" $MCV --spread-starts 4 --checkpoint-every 10
 $O hjb train --weights "$tmp/p2" --resume >/dev/null || bad "resume --spread-starts exit"
 cmp -s "$tmp/p1" "$tmp/p2" && cmp -s "$tmp/p1.values" "$tmp/p2.values" && ok "--spread-starts: killed + resumed = uninterrupted (weights, value data)" || bad "--spread-starts: resumed run differs"
 cmp -s "$tmp/v1" "$tmp/p1" && bad "--spread-starts changed nothing" || ok "--spread-starts: trains another network"
-# --fold: the network sees |a_k|; eval at a state and at its mirror in a_1 gives the same V,
-# curvature and controls and the opposite slope in a_1
-$O hjb train $SMALL --fold --weights "$tmp/f1" --json >"$tmp/f1.json" || bad "train --fold exit"
-$O hjb eval --weights "$tmp/f1" --state 0.3/0.2/3/1 --json >"$tmp/fe1.json" || bad "eval (fold) exit"
-$O hjb eval --weights "$tmp/f1" --state -0.3/0.2/3/1 --json >"$tmp/fe2.json" || bad "eval (fold, mirrored) exit"
-check_json "--fold: recorded; V even in a_1, dV/da_1 odd, the same controls" "$tmp/fe2.json" \
-  "json.load(open('$tmp/f1.json'))['train']['fold'] and (lambda e: d['V'] == e['V'] and d['dV_da'][0] == -e['dV_da'][0] and d['dV_da'][1] == e['dV_da'][1] and d['d2V_da2'] == e['d2V_da2'] and d['eta'] == e['eta'] and d['B'] == e['B'] and d['dV_da'][0] != 0)(json.load(open('$tmp/fe1.json')))"
+# --fold (one mode): the network sees |a|; eval at a state and at its mirror gives the same V,
+# curvature and controls and the opposite slope
+$O hjb train --modes 1 --budget 4 --rounds 2 --iters 150 --batch 64 --width 8 --layers 2 --fold --weights "$tmp/f1" --json >"$tmp/f1.json" || bad "train --fold exit"
+$O hjb eval --weights "$tmp/f1" --state 0.3/3/1 --json >"$tmp/fe1.json" || bad "eval (fold) exit"
+$O hjb eval --weights "$tmp/f1" --state -0.3/3/1 --json >"$tmp/fe2.json" || bad "eval (fold, mirrored) exit"
+check_json "--fold: recorded; V even in a, dV/da odd, the same controls" "$tmp/fe2.json" \
+  "json.load(open('$tmp/f1.json'))['train']['fold'] and (lambda e: d['V'] == e['V'] and d['dV_da'][0] == -e['dV_da'][0] and d['d2V_da2'] == e['d2V_da2'] and d['eta'] == e['eta'] and d['B'] == e['B'] and d['dV_da'][0] != 0)(json.load(open('$tmp/fe1.json')))"
 # --greedy best: training improves with the box; every validation also runs the frontier's
 # policy on the same paths and counts the better; the kept network is reported with the
 # minimiser it was kept with
@@ -224,6 +224,7 @@ expect2 "--onpolicy-frac: expected a number in \[0,1\]" hjb train --weights "$tm
 expect2 "--spread-starts: needs on-policy points" hjb train --weights "$tmp/c" --spread-starts 4
 expect2 "--spread-starts: expected at most --select-paths" hjb train --weights "$tmp/c" --preset accurate --select-paths 3 --spread-starts 4
 expect2 "--spread-starts: expected an integer in \[0,1000\]" hjb train --weights "$tmp/c" --spread-starts 1001
+expect2 "--fold: needs one mode (--modes 1), got 2" hjb train --weights "$tmp/c" --modes 2 --fold
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none
 expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none
 expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"

@@ -27,6 +27,7 @@
 
 #include "check.h"
 #include "optsched/hjb.h"
+#include "optsched/exact.h"
 #include "optsched/openloop.h"
 
 #define N 256
@@ -186,39 +187,84 @@ int main(void)
                 }
             }
         }
+        /* folded (one mode, C_max = 4): the same random numbers give |a| of the unfolded
+         * plug-in's points; boundary points alternate terminal face, budget face, a = 0 */
+        optsched_model_params m1p = mp;
+        m1p.modes = 1;
+        m1p.budget = 4.0;
+        optsched_model *m1 = NULL;
+        CHECK_OK(optsched_model_alloc(&m1, &m1p, &err), err);
         optsched_hjb_sampling sf;
         optsched_hjb_sampling_default(&sf);
-        sf.prior = OPTSCHED_HJB_PRIOR_OPENLOOP;
-        sf.prior_schedule = &sch;
         sf.path_frac = 0.5;
-        optsched_dgm_problem pu, pf;
-        optsched_hjb_problem *hu = optsched_hjb_problem_create(m, &sf, &pu, &err);
+        sf.reachable = 1;
+        optsched_dgm_problem pu, pf, p2;
+        optsched_hjb_problem *hu = optsched_hjb_problem_create(m1, &sf, &pu, &err);
         sf.fold = 1;
-        optsched_hjb_problem *hf = optsched_hjb_problem_create(m, &sf, &pf, &err);
+        optsched_hjb_problem *hf = optsched_hjb_problem_create(m1, &sf, &pf, &err);
         CHECK(hu && hf, "plug-ins (fold): %s", err.msg);
-        static double xu[N * 4], tu[N], tf[N];
+        optsched_error e3 = {0};
+        CHECK(optsched_hjb_problem_create(m, &sf, &p2, &e3) == NULL && e3.code == OPTSCHED_EINVAL,
+              "fold with two modes: refused (code %d)", e3.code);
+        const int d1 = 3;
+        static double xu[N * 3], xg[N * 3], tu[N], tf[N];
         const optsched_dgm_rng rs = {11, 1, 0};
         CHECK_OK(pu.sample_interior(pu.ctx, &rs, N, xu), err);
-        CHECK_OK(pf.sample_interior(pf.ctx, &rs, N, xf), err);
+        CHECK_OK(pf.sample_interior(pf.ctx, &rs, N, xg), err);
         int negative = 0, same = 1;
-        for (int i = 0; i < N * d; i++) {
-            negative += i % d < K && xu[i] < 0;
-            same &= xf[i] == fabs(xu[i]);
+        for (int i = 0; i < N * d1; i++) {
+            negative += i % d1 == 0 && xu[i] < 0;
+            same &= xg[i] == fabs(xu[i]);
         }
-        CHECK(negative > 0 && same, "fold: interior points are |a_k| of the unfolded ones (%d negative)",
+        CHECK(negative > 0 && same, "fold: interior points are |a| of the unfolded ones (%d negative)",
               negative);
+        CHECK_OK(pf.sample_boundary(pf.ctx, &rs, N, xg, tf), err);
         CHECK_OK(pu.sample_boundary(pu.ctx, &rs, N, xu, tu), err);
-        CHECK_OK(pf.sample_boundary(pf.ctx, &rs, N, xf, tf), err);
-        same = 1;
-        for (int i = 0; i < N * d; i++) same &= xf[i] == fabs(xu[i]);
-        for (int i = 0; i < N; i++) same &= tf[i] == tu[i];
-        CHECK(same, "fold: boundary points are |a_k| of the unfolded ones, the same targets");
-        const double an[2] = {-0.3, 0.2};
-        double xi[4];
-        optsched_hjb_input(hf, an, 5.0, 1.0, xi);
-        CHECK(xi[0] == 0.3 && xi[1] == 0.2, "fold: input map takes |a_k|");
+        /* a = 0: the exact loss of the constant schedule (eta_min, B_max) from a = 0 with the
+         * point's budget and the rest of the horizon (optsched_exact_eval on its own model) */
+        int faces[3] = {0, 0, 0}, ok = 1;
+        double worst = 0;
+        for (int i = 0; i < N; i++) {
+            const double *xi = xg + i * d1, r = xi[1] * m1->C, t = xi[2] * m1->T;
+            ok &= xi[0] >= 0;
+            if (xi[2] == 1.0) {
+                faces[0]++;
+                ok &= tf[i] == optsched_model_ell(m1, xi) + m1->tail;
+            } else if (xi[1] == 0.0) {
+                faces[1]++;
+                ok &= tf[i] == optsched_model_ell(m1, xi) + m1->tail;
+            } else {
+                faces[2]++;
+                ok &= xi[0] == 0.0 && r <= m1->C - m1->B_min * t + 1e-12;
+                const double zero = 0.0;
+                optsched_model_params q = m1p;
+                q.a0_modes = &zero;
+                q.budget = r;
+                q.horizon = m1->T - t;
+                optsched_model *mz = NULL;
+                CHECK_OK(optsched_model_alloc(&mz, &q, &err), err);
+                optsched_schedule cs = {0};
+                char spec[128];
+                snprintf(spec, sizeof spec, "constant:eta=%.17g,B=%.17g", m1->eta_min, m1->B_max);
+                CHECK_OK(optsched_schedule_parse(&cs, spec, mz, &err), err);
+                optsched_exact_result ex;
+                CHECK_OK(optsched_exact_eval(mz, &cs, &ex, &err), err);
+                worst = fmax(worst, fabs(tf[i] - ex.expected_loss) / ex.expected_loss);
+                optsched_schedule_clear(&cs);
+                optsched_model_free(mz);
+            }
+        }
+        CHECK(ok && faces[0] > N / 4 && faces[1] > N / 4 && faces[2] > N / 4,
+              "fold: boundary points on the three faces (%d, %d, %d), |a|, terminal and budget "
+              "targets l(a) + L_tail, a = 0 points reachable", faces[0], faces[1], faces[2]);
+        CHECK(worst <= 1e-9, "fold: a = 0 targets are the exact value of parking (worst %.2g)", worst);
+        const double an = -0.3;
+        double xi3[3];
+        optsched_hjb_input(hf, &an, 2.0, 1.0, xi3);
+        CHECK(xi3[0] == 0.3, "fold: input map takes |a|");
         optsched_hjb_problem_free(hu);
         optsched_hjb_problem_free(hf);
+        optsched_model_free(m1);
     }
 
     /* a relative residual needs a prior */

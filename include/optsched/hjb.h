@@ -130,13 +130,15 @@ typedef struct {
      * own policy instead of improving on it, so the exact answer is V = V0 (a trained network
      * should leave the correction near zero). 0: normal policy iteration. */
     int evaluate_prior;
-    /* 1: the network sees |a_k| in place of a_k. The dynamics and the loss are symmetric under
-     * a_k -> -a_k for each mode alone (drift -eta lambda_k P a_k, diagonal diffusion with a
-     * variance even in a), so the value is even in every a_k; folded, the network is so by
-     * construction, spends its capacity on a_k >= 0 only, and can take the kink at a_k = 0 —
-     * where the closed-loop optimum parks — as an edge of its domain instead of smoothing it.
-     * The derivatives unscale returns are then those in |a_k|: optsched_hjb_AD is to be given
-     * the network's coordinates (|a_k|), where the formula is the same. 0: a_k as it is. */
+    /* One mode only (K = 1). 1: the network sees |a| in place of a, and a = 0 is a boundary.
+     * The dynamics and the loss are symmetric under a -> -a (drift -eta lambda P a, diffusion
+     * even in a), so V is even in a; at a = 0 the closed-loop optimum parks (eta_min, B_max:
+     * the least noise per unit of compute) and V has a kink there, which a smooth network of a
+     * can only round off — raising V near a = 0 and, through the PDE, wherever runs go on to
+     * park. Folded, the kink is the edge of the network's domain and a third of the boundary
+     * points sit on a = 0 with the exact value of parking as their target. The derivatives
+     * unscale returns are then those in |a|: optsched_hjb_AD is to be given the network's
+     * coordinate |a|, where the formula is the same. 0: a as it is. */
     int fold;
 } optsched_hjb_sampling;
 

@@ -145,6 +145,9 @@ static int build(hjb_session *h, optsched_error *err)
     h->selected_iter = -1;
     int st = optsched_model_alloc(&h->m, &h->params, err);
     if (st) return st;
+    if (h->o.fold && h->m->K != 1)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--fold: needs one mode (--modes 1), got %d", h->m->K);
     optsched_hjb_sampling samp;
     optsched_hjb_sampling_default(&samp);
     samp.controls = h->o.controls;

@@ -14,6 +14,9 @@ sched_prior *sched_prior_alloc(const optsched_model *m, double Tspan);
 void sched_prior_free(sched_prior *p);
 /* Jets [n][3 + 2K] of the prior at network inputs x[n][K + 2] (layout of sched_problem.c). */
 int sched_prior_jets(sched_prior *p, size_t n, const double *x, double *jets);
+/* The exact value of parking from a = 0 with budget r at time t: η_min and B_max until the
+ * budget or the horizon ends — the least noise a run can add per unit of compute. */
+int sched_prior_park(sched_prior *p, double r, double t, double *V);
 /* The pace policy's controls at remaining budget r and time t. */
 void sched_prior_controls(const optsched_model *m, double r, double t, double *eta, double *B);
 

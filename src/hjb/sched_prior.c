@@ -92,6 +92,15 @@ static int value_const(sched_prior *p, double eta, double B, double tau, const d
     return OPTSCHED_OK;
 }
 
+int sched_prior_park(sched_prior *p, double r, double t, double *V)
+{
+    const optsched_model *m = p->m;
+    const double trem = isfinite(m->T) ? fmax(0.0, m->T - t) : INFINITY;
+    double mom[OPTSCHED_MAX_MODES] = {0};
+    return value_const(p, m->eta_min, m->B_max, fmin(trem, fmax(0.0, r) / m->B_max), mom, V,
+                       NULL, NULL);
+}
+
 int sched_prior_jets(sched_prior *p, size_t n, const double *x, double *jets)
 {
     const optsched_model *m = p->m;

@@ -20,6 +20,7 @@ struct optsched_hjb_problem {
     optsched_dgm_penalty *penalty; /* [K + 2] */
     sched_prior *prior;            /* the pace prior, or NULL */
     sched_track *track;            /* the open-loop prior, or NULL */
+    sched_prior *park;             /* fold (K = 1): the value of parking at a = 0 */
     /* the pace policy's moment path, for sampling near where runs go (s.path_frac > 0):
      * mean and standard deviation of a_k at NPATH times spread over [0, path_end] */
     double path_end, path_B;
@@ -216,7 +217,8 @@ static int sample_interior(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
 }
 
 /* Half the points on the terminal face t = T_span, half on the budget face r = 0;
- * on both V = ℓ(a) + L_tail. */
+ * on both V = ℓ(a) + L_tail. Folded (K = 1), a third on each and a third on the face a = 0,
+ * where the optimum parks: V = the exact value of parking (sched_prior_park). */
 static int sample_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x,
                            double *target)
 {
@@ -228,7 +230,20 @@ static int sample_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
         fold_point(p, xi);
         uint64_t idx = (uint64_t)i * (uint64_t)d + (uint64_t)K;
         double u = optsched_dgm_rng_uniform(rng, idx, 0);
-        if (i % 2 == 0) {
+        if (p->park && i % 3 == 2) {
+            const double u1 = optsched_dgm_rng_uniform(rng, idx, 1);
+            if (p->s.reachable) {
+                sample_reachable(p, u, u1, xi + K);
+            } else {
+                xi[K] = u;
+                xi[K + 1] = u1;
+            }
+            xi[0] = 0.0;
+            int st = sched_prior_park(p->park, xi[K] * p->m->C, xi[K + 1] * p->Tspan, &target[i]);
+            if (st) return st;
+            continue;
+        }
+        if (p->park ? i % 3 == 0 : i % 2 == 0) {
             xi[K] = u;
             xi[K + 1] = 1.0;
         } else {
@@ -475,6 +490,18 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         return NULL;
     }
     p->s.prior_schedule = NULL; /* copied into the table */
+    if (p->s.fold && m->K != 1) {
+        optsched_error_set(err, OPTSCHED_EINVAL,
+                           "hjb: fold needs one mode (K = %d): with more, a = 0 in one mode is "
+                           "no parking boundary", m->K);
+        optsched_hjb_problem_free(p);
+        return NULL;
+    }
+    if (p->s.fold && !(p->park = sched_prior_alloc(m, p->Tspan))) {
+        optsched_hjb_problem_free(p);
+        optsched_error_set(err, OPTSCHED_ENOMEM, "hjb: out of memory");
+        return NULL;
+    }
     p->B_ref = fmin(m->B_max, fmax(m->B_min, m->C / p->Tspan));
     if (p->s.exact_boundary && !p->prior && !p->track) {
         optsched_hjb_problem_free(p);
@@ -539,6 +566,7 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p)
     free(p->second);
     free(p->penalty);
     sched_prior_free(p->prior);
+    sched_prior_free(p->park);
     sched_track_free(p->track);
     free(p->path_mean);
     free(p->path_sd);
