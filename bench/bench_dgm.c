@@ -15,7 +15,8 @@
  *
  * Usage: bench_dgm [reps2048 [reps256]]   Prints a table and one "RESULT ..." line per N.
  *        bench_dgm --core                   Prints the OpenBLAS kernel family in use.
- * Environment: CHUNK=P runs the engine on chunks of P points (default: the engine's, 32). */
+ * Environment: CHUNK=P runs the engine and the GEMM skeleton on chunks of P points (default: the
+ * engine's, 16). */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -131,7 +132,7 @@ static void skeleton_chunk(float *buf, int Pc, int nc)
 
 static double skeleton(size_t N, int reps)
 {
-    const int P = 32;
+    const int P = getenv("CHUNK") ? atoi(getenv("CHUNK")) : 16; /* the engine's default chunk */
     size_t nch = (N + P - 1) / P;
     size_t per = (size_t)4 * C * P * WIDTH + (size_t)4 * WIDTH * WIDTH + (size_t)4 * WIDTH * D + (size_t)4 * C * P * WIDTH;
     float *buf = calloc(2 * per, sizeof *buf);

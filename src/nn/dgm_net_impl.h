@@ -39,7 +39,7 @@
  * slot at a time, with the slot's own scratch and gradient buffer, and slot gradients are
  * summed in slot order. The number of slots, not of threads, fixes the arithmetic. */
 #define DGM_SLOTS 4
-#define DGM_CHUNK_DEFAULT 32
+#define DGM_CHUNK_DEFAULT 16
 
 /* Per-kernel code generation for the host's vector width; the ifunc picks at load time. */
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
