@@ -96,7 +96,7 @@ enum {
  *   _net_init(net, seed)          Glorot-uniform weights from a Philox stream, zero biases
  *   _work_alloc(lay, js, nmax, chunk, flags) / _work_free
  *                                 scratch for batches of at most nmax points, chunk points per
- *                                 chunk (0 = default 16)
+ *                                 chunk (0 = default: 16, or 128 for a value-only work space)
  *   _forward(jets[N][C], work, net, N, x[N][d])
  *                                 jets of the network at N points; with WORK_TAPE the whole
  *                                 forward is kept for _backward

@@ -27,6 +27,7 @@
 #include <Random123/philox.h>
 
 #include "optsched/dgm.h"
+#include "nn/dgm_internal.h"
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -201,7 +202,7 @@ WORK *F(optsched_dgm_work_alloc)(const optsched_dgm_layout *lay, const optsched_
         else w->extra[w->nextra++] = k;
     }
     w->nmax = nmax;
-    w->P = chunk ? chunk : DGM_CHUNK_DEFAULT;
+    w->P = chunk ? chunk : w->C == 1 ? DGM_VALUE_CHUNK(DGM_CHUNK_DEFAULT) : DGM_CHUNK_DEFAULT;
     if ((size_t)w->P > nmax) w->P = (int)nmax;
     w->flags = flags;
     size_t nch = (nmax + w->P - 1) / w->P;
