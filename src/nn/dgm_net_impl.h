@@ -858,11 +858,12 @@ int F(optsched_dgm_forward)(REAL *jets, WORK *w, const NET *net, size_t N, const
     return OPTSCHED_OK;
 }
 
-/* grad (=|+=) sum of the slot gradients, in slot order. */
-static void F(reduce_slots)(REAL *grad, const WORK *w, int nslot, int accumulate)
+/* grad (=|+=) sum of the slot gradients, in slot order; on the threads of the chunk loop
+ * (par), whatever the size: the sum is per element, so the arithmetic is the same. */
+static void F(reduce_slots)(REAL *grad, const WORK *w, int nslot, int accumulate, int par)
 {
     size_t np = w->lay.nparams;
-#pragma omp parallel for schedule(static) if (np * nslot > 1000000)
+#pragma omp parallel for schedule(static) if (par)
     for (size_t i = 0; i < np; i++) {
         REAL a = accumulate ? grad[i] : 0;
         for (int s = 0; s < nslot; s++) a += w->sgrad[(size_t)s * np + i];
@@ -902,7 +903,7 @@ int F(optsched_dgm_backward)(REAL *grad, WORK *w, const NET *net, const REAL *dj
         }
     }
     openblas_set_num_threads(blas);
-    F(reduce_slots)(grad, w, nslot, accumulate);
+    F(reduce_slots)(grad, w, nslot, accumulate, par);
     return OPTSCHED_OK;
 }
 
@@ -944,7 +945,7 @@ int F(optsched_dgm_value_and_grad)(REAL *grad, double *loss, WORK *w, const NET 
         }
     }
     openblas_set_num_threads(blas);
-    F(reduce_slots)(grad, w, nslot, accumulate);
+    F(reduce_slots)(grad, w, nslot, accumulate, par);
     double sum = 0;
     for (size_t k = 0; k < nch; k++) sum += w->chunk_loss[k];
     if (loss) *loss = sum;
