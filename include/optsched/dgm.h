@@ -243,7 +243,8 @@ typedef struct optsched_dgm_problem {
  *   batch_bc: int (boundary points per iteration), 0 = same as batch
  *   lambda_bc: double, 100        lambda_struct: double, 50
  *   lambda_data: double, 1 (the weight of the plug-in's value data, if it has any)
- *   seed: int, 42                 chunk: int (points per chunk), 16
+ *   seed: int, 42                 chunk: int (points per chunk of the jet batches; the
+ *                                 value-only boundary and data batches use 8x as many), 16
  *   checkpoint: string (path, "" = none)   checkpoint_every: int (iterations, 0 = never)
  *   stop_at: int (stop after this many iterations in total, leaving a resumable state;
  *            0 = run to the end)
