@@ -15,7 +15,8 @@
  *
  * Usage: bench_dgm [reps2048 [reps256]]   Prints a table and one "RESULT ..." line per N.
  *        bench_dgm --core                   Prints the OpenBLAS kernel family in use.
- * Environment: CHUNK=P runs the engine on chunks of P points (default: the engine's, 32). */
+ * Environment: CHUNK=P runs the engine and the GEMM skeleton on chunks of P points, the boundary
+ * batch on chunks of 8P (default: the engine's, 16 and 128). */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -131,8 +132,7 @@ static void skeleton_chunk(float *buf, int Pc, int nc)
 
 static double skeleton(size_t N, int reps)
 {
-    const int P = 32;
-    size_t nch = (N + P - 1) / P;
+    const int P = getenv("CHUNK") ? atoi(getenv("CHUNK")) : 16; /* the engine's default chunk */
     size_t per = (size_t)4 * C * P * WIDTH + (size_t)4 * WIDTH * WIDTH + (size_t)4 * WIDTH * D + (size_t)4 * C * P * WIDTH;
     float *buf = calloc(2 * per, sizeof *buf);
     double *t = malloc(reps * sizeof *t);
@@ -141,10 +141,11 @@ static double skeleton(size_t N, int reps)
     for (int r = -1; r < reps; r++) {
         double t0 = omp_get_wtime();
         for (int pass = 0; pass < 2; pass++) { /* interior (C channels), boundary (value only) */
-            int nc = pass ? 1 : C;
+            int nc = pass ? 1 : C, Pp = pass ? 8 * P : P; /* the boundary on 8x larger chunks */
+            size_t nch = (N + Pp - 1) / Pp;
 #pragma omp parallel for schedule(static)
             for (size_t k = 0; k < nch; k++)
-                skeleton_chunk(buf + (size_t)omp_get_thread_num() % 2 * per, P, nc);
+                skeleton_chunk(buf + (size_t)omp_get_thread_num() % 2 * per, Pp, nc);
         }
         if (r >= 0) t[r] = omp_get_wtime() - t0;
     }
@@ -167,7 +168,8 @@ static void run(size_t N, int reps, double rate)
     optsched_dgm_net_init_f32(net, 42);
     const int chunk = getenv("CHUNK") ? atoi(getenv("CHUNK")) : 0;
     optsched_dgm_work_f32 *wi = optsched_dgm_work_alloc_f32(&lay, &js, N, chunk, OPTSCHED_DGM_WORK_GRAD, &err);
-    optsched_dgm_work_f32 *wb = optsched_dgm_work_alloc_f32(&lay, &jv, N, chunk, OPTSCHED_DGM_WORK_GRAD, &err);
+    /* the boundary batch (value only) on chunks 8x larger, as the solver runs it */
+    optsched_dgm_work_f32 *wb = optsched_dgm_work_alloc_f32(&lay, &jv, N, 8 * chunk, OPTSCHED_DGM_WORK_GRAD, &err);
     optsched_dgm_adam_f32 *adam = optsched_dgm_adam_alloc_f32(lay.nparams, 1e-3, &err);
     float *x = malloc(N * D * sizeof *x), *xb = malloc(N * D * sizeof *xb), *g = malloc(lay.nparams * sizeof *g);
     double *r0 = malloc(N * sizeof *r0), *coef = malloc(N * C * sizeof *coef), *tb = malloc(N * sizeof *tb);

@@ -96,7 +96,7 @@ enum {
  *   _net_init(net, seed)          Glorot-uniform weights from a Philox stream, zero biases
  *   _work_alloc(lay, js, nmax, chunk, flags) / _work_free
  *                                 scratch for batches of at most nmax points, chunk points per
- *                                 chunk (0 = default 32)
+ *                                 chunk (0 = default: 16, or 128 for a value-only work space)
  *   _forward(jets[N][C], work, net, N, x[N][d])
  *                                 jets of the network at N points; with WORK_TAPE the whole
  *                                 forward is kept for _backward
@@ -243,7 +243,8 @@ typedef struct optsched_dgm_problem {
  *   batch_bc: int (boundary points per iteration), 0 = same as batch
  *   lambda_bc: double, 100        lambda_struct: double, 50
  *   lambda_data: double, 1 (the weight of the plug-in's value data, if it has any)
- *   seed: int, 42                 chunk: int (points per chunk), 32
+ *   seed: int, 42                 chunk: int (points per chunk of the jet batches; the
+ *                                 value-only boundary and data batches use 8x as many), 16
  *   checkpoint: string (path, "" = none)   checkpoint_every: int (iterations, 0 = never)
  *   stop_at: int (stop after this many iterations in total, leaving a resumable state;
  *            0 = run to the end)

@@ -28,6 +28,11 @@ typedef struct dgm_state_view {
     double *lr; /* Adam's current learning rate */
 } dgm_state_view;
 
+/* Points per chunk of a value-only batch (one row per point) for chunk points per chunk of a
+ * jet batch: 8x as many, so that its GEMMs are not tiny (16 rows: OpenBLAS's small-matrix
+ * kernels, 40% above the GEMM rate). */
+#define DGM_VALUE_CHUNK(chunk) ((chunk) > 512 ? 4096 : 8 * (chunk))
+
 /* The most jet channels a problem with a multiplier may have (the product rule works on
  * per-point arrays of this size on the stack). */
 #define DGM_MAX_CHANNELS 1024

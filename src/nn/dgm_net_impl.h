@@ -27,6 +27,7 @@
 #include <Random123/philox.h>
 
 #include "optsched/dgm.h"
+#include "nn/dgm_internal.h"
 
 #define CAT_(a, b) a##_##b
 #define CAT(a, b) CAT_(a, b)
@@ -39,7 +40,7 @@
  * slot at a time, with the slot's own scratch and gradient buffer, and slot gradients are
  * summed in slot order. The number of slots, not of threads, fixes the arithmetic. */
 #define DGM_SLOTS 4
-#define DGM_CHUNK_DEFAULT 32
+#define DGM_CHUNK_DEFAULT 16
 
 /* Per-kernel code generation for the host's vector width; the ifunc picks at load time. */
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
@@ -201,7 +202,7 @@ WORK *F(optsched_dgm_work_alloc)(const optsched_dgm_layout *lay, const optsched_
         else w->extra[w->nextra++] = k;
     }
     w->nmax = nmax;
-    w->P = chunk ? chunk : DGM_CHUNK_DEFAULT;
+    w->P = chunk ? chunk : w->C == 1 ? DGM_VALUE_CHUNK(DGM_CHUNK_DEFAULT) : DGM_CHUNK_DEFAULT;
     if ((size_t)w->P > nmax) w->P = (int)nmax;
     w->flags = flags;
     size_t nch = (nmax + w->P - 1) / w->P;
@@ -857,11 +858,12 @@ int F(optsched_dgm_forward)(REAL *jets, WORK *w, const NET *net, size_t N, const
     return OPTSCHED_OK;
 }
 
-/* grad (=|+=) sum of the slot gradients, in slot order. */
-static void F(reduce_slots)(REAL *grad, const WORK *w, int nslot, int accumulate)
+/* grad (=|+=) sum of the slot gradients, in slot order; on the threads of the chunk loop
+ * (par), whatever the size: the sum is per element, so the arithmetic is the same. */
+static void F(reduce_slots)(REAL *grad, const WORK *w, int nslot, int accumulate, int par)
 {
     size_t np = w->lay.nparams;
-#pragma omp parallel for schedule(static) if (np * nslot > 1000000)
+#pragma omp parallel for schedule(static) if (par)
     for (size_t i = 0; i < np; i++) {
         REAL a = accumulate ? grad[i] : 0;
         for (int s = 0; s < nslot; s++) a += w->sgrad[(size_t)s * np + i];
@@ -901,7 +903,7 @@ int F(optsched_dgm_backward)(REAL *grad, WORK *w, const NET *net, const REAL *dj
         }
     }
     openblas_set_num_threads(blas);
-    F(reduce_slots)(grad, w, nslot, accumulate);
+    F(reduce_slots)(grad, w, nslot, accumulate, par);
     return OPTSCHED_OK;
 }
 
@@ -943,7 +945,7 @@ int F(optsched_dgm_value_and_grad)(REAL *grad, double *loss, WORK *w, const NET 
         }
     }
     openblas_set_num_threads(blas);
-    F(reduce_slots)(grad, w, nslot, accumulate);
+    F(reduce_slots)(grad, w, nslot, accumulate, par);
     double sum = 0;
     for (size_t k = 0; k < nch; k++) sum += w->chunk_loss[k];
     if (loss) *loss = sum;

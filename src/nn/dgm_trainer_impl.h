@@ -168,7 +168,8 @@ static void *F(tcreate)(const optsched_dgm_problem *prob, const dgm_opts *o, opt
     s->snap = s->net ? F(optsched_dgm_net_alloc)(&s->lay, err) : NULL;
     s->adam = s->snap ? F(optsched_dgm_adam_alloc)(s->lay.nparams, o->lr, err) : NULL;
     s->wi = s->adam ? F(optsched_dgm_work_alloc)(&s->lay, &js, n, o->chunk, OPTSCHED_DGM_WORK_GRAD, err) : NULL;
-    s->wb = s->wi ? F(optsched_dgm_work_alloc)(&s->lay, &jv, nb, o->chunk, OPTSCHED_DGM_WORK_GRAD, err) : NULL;
+    s->wb = s->wi ? F(optsched_dgm_work_alloc)(&s->lay, &jv, nb, DGM_VALUE_CHUNK(o->chunk),
+                                                 OPTSCHED_DGM_WORK_GRAD, err) : NULL;
     s->we = s->wb ? F(optsched_dgm_work_alloc)(&s->lay, &js, n, o->chunk, 0, err) : NULL;
     if (!s->we) { F(tdestroy)(s); return NULL; }
     s->grad = malloc(s->lay.nparams * sizeof(REAL));
