@@ -23,7 +23,7 @@
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
     .precision = "f32", .init = "constant", .lambda_bc = 100,                                   \
-    .lambda_data = 1, .warmup = 0.15, .terminal_power = 1, .seed = 42
+    .lambda_data = 1, .warmup = 0.15, .terminal_power = 1, .seed = 42, .chunk = 16
 static const hjb_train_opts presets[] = {
     {PRESET_COMMON, .preset = "paper", .prior = "none", .lambda_struct = 50, .rounds = 5, .iters = 4000, .batch = 2048,
      .width = 128, .layers = 3, .lr = 1e-3, .lr_decay = 1},
@@ -210,6 +210,7 @@ static int build(hjb_session *h, optsched_error *err)
     if ((st = optsched_dgm_solver_set_int(s, "batch", o->batch, err))) return st;
     if ((st = optsched_dgm_solver_set_int(s, "width", o->width, err))) return st;
     if ((st = optsched_dgm_solver_set_int(s, "layers", o->layers, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "chunk", o->chunk, err))) return st;
     if ((st = optsched_dgm_solver_set_int(s, "seed", (long)o->seed, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "lr", o->lr, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "lr_decay", o->lr_decay > 0 ? o->lr_decay : 1, err)))
@@ -373,6 +374,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "batch", o->batch);
     cJSON_AddNumberToObject(t, "width", o->width);
     cJSON_AddNumberToObject(t, "layers", o->layers);
+    cJSON_AddNumberToObject(t, "chunk", o->chunk);
     cJSON_AddNumberToObject(t, "lr", o->lr);
     cJSON_AddNumberToObject(t, "lr_decay", o->lr_decay);
     cJSON_AddNumberToObject(t, "path_frac", o->path_frac);
@@ -930,6 +932,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->batch = (int)num(t, "batch", 2048);
     o->width = (int)num(t, "width", 128);
     o->layers = (int)num(t, "layers", 3);
+    o->chunk = (int)num(t, "chunk", 32); /* files from before it was recorded: the default then */
     o->lr = num(t, "lr", 1e-3);
     o->lr_decay = num(t, "lr_decay", 1);
     o->path_frac = num(t, "path_frac", 0);

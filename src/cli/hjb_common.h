@@ -33,6 +33,7 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *table);
 typedef struct {
     char preset[16], precision[8], init[16], prior[16];
     int rounds, iters, batch, width, layers;
+    int chunk;    /* points per chunk of the engine's jet batches (dgm.h option "chunk") */
     int controls; /* OPTSCHED_HJB_CONTROLS_* (hjb.h): the minimiser in use */
     int greedy_best; /* 1: train with box, validate box and frontier, keep the better pair */
     int select_paths; /* > 0: validate every round's greedy policy on this many paths */
