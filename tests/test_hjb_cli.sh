@@ -146,6 +146,8 @@ $O hjb eval --weights "$tmp/f1" --state 0.3/3/1 --json >"$tmp/fe1.json" || bad "
 $O hjb eval --weights "$tmp/f1" --state -0.3/3/1 --json >"$tmp/fe2.json" || bad "eval (fold, mirrored) exit"
 check_json "--fold: recorded; V even in a, dV/da odd, the same controls" "$tmp/fe2.json" \
   "json.load(open('$tmp/f1.json'))['train']['fold'] and (lambda e: d['V'] == e['V'] and d['dV_da'][0] == -e['dV_da'][0] and d['d2V_da2'] == e['d2V_da2'] and d['eta'] == e['eta'] and d['B'] == e['B'] and d['dV_da'][0] != 0)(json.load(open('$tmp/fe1.json')))"
+$O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --park-face --weights "$tmp/pf" --json >"$tmp/pf.json" || bad "train --park-face exit"
+check_json "--park-face: recorded, not folded" "$tmp/pf.json" "d['train']['park_face'] and not d['train']['fold']"
 # --greedy best: training improves with the box; every validation also runs the frontier's
 # policy on the same paths and counts the better; the kept network is reported with the
 # minimiser it was kept with
@@ -225,6 +227,7 @@ expect2 "--spread-starts: needs on-policy points" hjb train --weights "$tmp/c" -
 expect2 "--spread-starts: expected at most --select-paths" hjb train --weights "$tmp/c" --preset accurate --select-paths 3 --spread-starts 4
 expect2 "--spread-starts: expected an integer in \[0,1000\]" hjb train --weights "$tmp/c" --spread-starts 1001
 expect2 "--fold: needs one mode (--modes 1), got 2" hjb train --weights "$tmp/c" --modes 2 --fold
+expect2 "--park-face: needs one mode (--modes 1), got 3" hjb train --weights "$tmp/c" --modes 3 --park-face
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none
 expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none
 expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"

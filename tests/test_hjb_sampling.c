@@ -258,6 +258,24 @@ int main(void)
               "fold: boundary points on the three faces (%d, %d, %d), |a|, terminal and budget "
               "targets l(a) + L_tail, a = 0 points reachable", faces[0], faces[1], faces[2]);
         CHECK(worst <= 1e-9, "fold: a = 0 targets are the exact value of parking (worst %.2g)", worst);
+        /* park_face alone: the same boundary points and targets, a not folded */
+        sf.fold = 0;
+        sf.park_face = 1;
+        optsched_dgm_problem pp;
+        optsched_hjb_problem *hpf = optsched_hjb_problem_create(m1, &sf, &pp, &err);
+        CHECK(hpf != NULL, "plug-in (park_face): %s", err.msg);
+        static double xp[N * 3], tp[N];
+        CHECK_OK(pp.sample_boundary(pp.ctx, &rs, N, xp, tp), err);
+        int signs = 0;
+        same = 1;
+        for (int i = 0; i < N; i++) {
+            signs += xp[i * d1] < 0;
+            same &= tp[i] == tf[i] && xp[i * d1 + 1] == xg[i * d1 + 1] && xp[i * d1 + 2] == xg[i * d1 + 2] &&
+                    fabs(xp[i * d1]) == xg[i * d1];
+        }
+        CHECK(same && signs > 0, "park_face: the folded plug-in's boundary points and targets, a unfolded (%d negative)",
+              signs);
+        optsched_hjb_problem_free(hpf);
         const double an = -0.3;
         double xi3[3];
         optsched_hjb_input(hf, &an, 2.0, 1.0, xi3);

@@ -140,6 +140,11 @@ typedef struct {
      * unscale returns are then those in |a|: optsched_hjb_AD is to be given the network's
      * coordinate |a|, where the formula is the same. 0: a as it is. */
     int fold;
+    /* One mode only. 1: a third of the boundary points on a = 0 with the exact value of parking
+     * as target, the network unfolded (fold implies it). A smooth network of a is then held to
+     * the near-zero value at a = 0 and must bend there, which keeps the curvature the greedy
+     * policy slows down with near a = 0. 0: off. */
+    int park_face;
 } optsched_hjb_sampling;
 
 enum { OPTSCHED_HJB_PRIOR_NONE = 0, OPTSCHED_HJB_PRIOR_PACE = 1, OPTSCHED_HJB_PRIOR_OPENLOOP = 2 };

@@ -80,6 +80,8 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "share of collocation points near the states the evaluated policy visits (needs --select-paths)", 0};
     t[n++] = (cli_arg){"--spread-starts", CLI_INT, &c->spread_starts, "[0,1000]",
                        "each validation also runs the evaluated policy from N initial states a0_k u_k, u_k log-uniform in [0.1, 1] (select-paths/N paths each); their states join the on-policy points (0: off)", 0};
+    t[n++] = (cli_arg){"--park-face", CLI_FLAG, &c->park_face, NULL,
+                       "one mode: a third of the boundary points on a = 0, where the optimum parks, with parking's exact value", 0};
     t[n++] = (cli_arg){"--fold", CLI_FLAG, &c->fold, NULL,
                        "the network sees |a_k|: V is even in each a_k, and its kink at a_k = 0 (where the optimum parks) is an edge of the network's domain", 0};
     t[n++] = (cli_arg){"--reachable", CLI_FLAG, &c->reachable, NULL,
@@ -145,9 +147,9 @@ static int build(hjb_session *h, optsched_error *err)
     h->selected_iter = -1;
     int st = optsched_model_alloc(&h->m, &h->params, err);
     if (st) return st;
-    if (h->o.fold && h->m->K != 1)
-        return optsched_error_set(err, OPTSCHED_EINVAL,
-                                  "--fold: needs one mode (--modes 1), got %d", h->m->K);
+    if ((h->o.fold || h->o.park_face) && h->m->K != 1)
+        return optsched_error_set(err, OPTSCHED_EINVAL, "%s: needs one mode (--modes 1), got %d",
+                                  h->o.fold ? "--fold" : "--park-face", h->m->K);
     optsched_hjb_sampling samp;
     optsched_hjb_sampling_default(&samp);
     samp.controls = h->o.controls;
@@ -159,6 +161,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.terminal_power = h->o.terminal_power;
     samp.reachable = h->o.reachable;
     samp.fold = h->o.fold;
+    samp.park_face = h->o.park_face;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
     const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
     if (prior != h->o.prior) /* resolved here, so that saved runs record which */
@@ -273,6 +276,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (seen(t, n, "--terminal-power")) h->o.terminal_power = c->terminal_power;
     if (c->reachable) h->o.reachable = 1;
     if (c->fold) h->o.fold = 1;
+    if (c->park_face) h->o.park_face = 1;
     if (seen(t, n, "--spread-starts")) h->o.spread_starts = c->spread_starts;
     if (h->o.spread_starts > 0 && !(h->o.onpolicy_frac > 0 || h->o.mc_values))
         return optsched_error_set(err, OPTSCHED_EINVAL,
@@ -385,6 +389,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "terminal_power", o->terminal_power);
     cJSON_AddBoolToObject(t, "reachable", o->reachable);
     cJSON_AddBoolToObject(t, "fold", o->fold);
+    cJSON_AddBoolToObject(t, "park_face", o->park_face);
     cJSON_AddNumberToObject(t, "spread_starts", o->spread_starts);
     cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
     cJSON_AddBoolToObject(t, "mc_values", o->mc_values);
@@ -944,6 +949,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->terminal_power = num(t, "terminal_power", 1);
     o->reachable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "reachable"));
     o->fold = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fold"));
+    o->park_face = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "park_face"));
     o->spread_starts = (int)num(t, "spread_starts", 0);
     o->select_paths = (int)num(t, "select_paths", 0);
     o->mc_values = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "mc_values"));

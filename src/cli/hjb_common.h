@@ -20,12 +20,12 @@ typedef struct {
     const char *clock; /* residual clock: "wall" or "compute" */
     const char *greedy; /* the greedy policy's minimiser: "box", "frontier" or "best" */
     int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary,
-        reachable, spread_starts, fold;
+        reachable, spread_starts, fold, park_face;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
         warmup, terminal_power;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 29
+#define HJB_TRAIN_FLAGS 30
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -46,7 +46,8 @@ typedef struct {
      * states (a0 scaled per mode, the whole budget, t = 0); their states join the on-policy
      * points and value data */
     int spread_starts;
-    int fold;           /* 1: the network sees |a_k| (hjb.h) */
+    int fold;           /* 1: the network sees |a| (hjb.h; one mode) */
+    int park_face;      /* 1: boundary points on a = 0 with parking's value (hjb.h; one mode) */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */

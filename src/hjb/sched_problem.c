@@ -20,7 +20,7 @@ struct optsched_hjb_problem {
     optsched_dgm_penalty *penalty; /* [K + 2] */
     sched_prior *prior;            /* the pace prior, or NULL */
     sched_track *track;            /* the open-loop prior, or NULL */
-    sched_prior *park;             /* fold (K = 1): the value of parking at a = 0 */
+    sched_prior *park;             /* park_face (K = 1): the value of parking at a = 0 */
     /* the pace policy's moment path, for sampling near where runs go (s.path_frac > 0):
      * mean and standard deviation of a_k at NPATH times spread over [0, path_end] */
     double path_end, path_B;
@@ -55,7 +55,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .controls = OPTSCHED_HJB_CONTROLS_BOX, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
         .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0, .terminal_power = 1.0,
-        .evaluate_prior = 0, .fold = 0};
+        .evaluate_prior = 0, .fold = 0, .park_face = 0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -217,7 +217,7 @@ static int sample_interior(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
 }
 
 /* Half the points on the terminal face t = T_span, half on the budget face r = 0;
- * on both V = ℓ(a) + L_tail. Folded (K = 1), a third on each and a third on the face a = 0,
+ * on both V = ℓ(a) + L_tail. With park_face (K = 1), a third on each and a third on a = 0,
  * where the optimum parks: V = the exact value of parking (sched_prior_park). */
 static int sample_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x,
                            double *target)
@@ -490,14 +490,15 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         return NULL;
     }
     p->s.prior_schedule = NULL; /* copied into the table */
-    if (p->s.fold && m->K != 1) {
+    if (p->s.fold) p->s.park_face = 1; /* the half-line needs its condition at a = 0 */
+    if (p->s.park_face && m->K != 1) {
         optsched_error_set(err, OPTSCHED_EINVAL,
-                           "hjb: fold needs one mode (K = %d): with more, a = 0 in one mode is "
-                           "no parking boundary", m->K);
+                           "hjb: fold and park_face need one mode (K = %d): with more, a = 0 in "
+                           "one mode is no parking boundary", m->K);
         optsched_hjb_problem_free(p);
         return NULL;
     }
-    if (p->s.fold && !(p->park = sched_prior_alloc(m, p->Tspan))) {
+    if (p->s.park_face && !(p->park = sched_prior_alloc(m, p->Tspan))) {
         optsched_hjb_problem_free(p);
         optsched_error_set(err, OPTSCHED_ENOMEM, "hjb: out of memory");
         return NULL;
