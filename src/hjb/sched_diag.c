@@ -52,7 +52,9 @@ int optsched_hjb_diagnose(optsched_dgm_solver *solver, const optsched_dgm_proble
     d->residual_linf = linf;
     d->convexity = (double)convex / points;
     d->monotonicity = (double)mono / points;
-    /* boundary faces: the boundary sampler alternates terminal / budget points */
+    /* boundary faces, told apart by the points' coordinates (the sampler alternates terminal
+     * and budget points, and with a parking face puts every third point on a = 0, which is
+     * not counted here) */
     rng.iter = 1;
     st = prob->sample_boundary(prob->ctx, &rng, (size_t)points, x, target);
     if (!st) st = optsched_dgm_solver_eval(solver, (size_t)points, x, jets, err);
@@ -60,11 +62,11 @@ int optsched_hjb_diagnose(optsched_dgm_solver *solver, const optsched_dgm_proble
     double mt = 0, mb = 0;
     int nt = 0, nb = 0;
     for (int i = 0; i < points; i++) {
-        double e = jets[(size_t)i * C] - target[i];
-        if (i % 2 == 0) {
+        const double e = jets[(size_t)i * C] - target[i], *xi = x + (size_t)i * dim;
+        if (xi[m->K + 1] == 1.0) {
             mt += e * e;
             nt++;
-        } else {
+        } else if (xi[m->K] == 0.0) {
             mb += e * e;
             nb++;
         }
