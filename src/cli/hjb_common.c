@@ -83,7 +83,7 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     t[n++] = (cli_arg){"--park-face", CLI_FLAG, &c->park_face, NULL,
                        "one mode: a third of the boundary points on a = 0, where the optimum parks, with parking's exact value", 0};
     t[n++] = (cli_arg){"--fold", CLI_FLAG, &c->fold, NULL,
-                       "the network sees |a_k|: V is even in each a_k, and its kink at a_k = 0 (where the optimum parks) is an edge of the network's domain", 0};
+                       "one mode: the network sees |a| (V is even in a) and a = 0 is the parking face, so the value's kink there is the edge of the network's domain", 0};
     t[n++] = (cli_arg){"--reachable", CLI_FLAG, &c->reachable, NULL,
                        "draw the box's (r, t) over the reachable set r <= C - B_min t only", 0};
     t[n++] = (cli_arg){"--exact-boundary", CLI_FLAG, &c->exact_boundary, NULL,
@@ -711,10 +711,10 @@ static int validate_run(hjb_session *h, int controls, int record, recorder *rc,
 /* The policy under evaluation (the box's greedy policy of the current network) from
  * o.spread_starts other initial states, recorded: a_k(0) = a0_k u_k with u_k log-uniform in
  * [0.1, 1], the whole budget, t = 0; select_paths / spread_starts paths each. The runs from a0
- * visit the states with the whole budget left only at a0 itself, so without these the value
- * at a smaller a with much budget left is fitted only by the box's sparse points (the corner
- * r = C_max, t = 0 of the reachable set). The starts are drawn anew at every validation, from
- * the seed and the iteration alone (a resumed run draws the same). */
+ * visit the states with the whole budget left only at a0 itself; these put on-policy points
+ * there too (measured, docs/HJB.md: no change at K = 1, a better policy at K = 2). The starts
+ * are drawn anew at every validation, from the seed and the iteration alone (a resumed run
+ * draws the same). */
 #define SPREAD_LOW 0.1
 static int spread_runs(hjb_session *h, int64_t iter, recorder *rc, optsched_mc_result *res,
                        optsched_error *err)
