@@ -132,7 +132,7 @@ static void skeleton_chunk(float *buf, int Pc, int nc)
 
 static double skeleton(size_t N, int reps)
 {
-    const int P = getenv("CHUNK") ? atoi(getenv("CHUNK")) : 16; /* the engine's default chunk */
+    const int P = getenv("CHUNK") ? atoi(getenv("CHUNK")) : OPTSCHED_DGM_CHUNK_DEFAULT;
     size_t per = (size_t)4 * C * P * WIDTH + (size_t)4 * WIDTH * WIDTH + (size_t)4 * WIDTH * D + (size_t)4 * C * P * WIDTH;
     float *buf = calloc(2 * per, sizeof *buf);
     double *t = malloc(reps * sizeof *t);

@@ -82,6 +82,10 @@ int optsched_dgm_jet_channels(const optsched_dgm_jetspec *js, int dim);
 typedef double (*optsched_dgm_loss_fn)(void *ctx, size_t p0, size_t n, int C,
                                        const double *jets, double *djets);
 
+/* Points per chunk of a jet batch unless the caller says otherwise (work spaces, the solver's
+ * "chunk" option); value-only batches take 8x as many. */
+#define OPTSCHED_DGM_CHUNK_DEFAULT 16
+
 /* Work flags. */
 enum {
     OPTSCHED_DGM_WORK_GRAD = 1, /* gradients will be requested (per-slot gradient buffers) */
@@ -96,7 +100,7 @@ enum {
  *   _net_init(net, seed)          Glorot-uniform weights from a Philox stream, zero biases
  *   _work_alloc(lay, js, nmax, chunk, flags) / _work_free
  *                                 scratch for batches of at most nmax points, chunk points per
- *                                 chunk (0 = default: 16, or 128 for a value-only work space)
+ *                                 chunk (0 = OPTSCHED_DGM_CHUNK_DEFAULT, 8x that for a value-only work space)
  *   _forward(jets[N][C], work, net, N, x[N][d])
  *                                 jets of the network at N points; with WORK_TAPE the whole
  *                                 forward is kept for _backward

@@ -23,7 +23,7 @@
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
     .precision = "f32", .init = "constant", .lambda_bc = 100,                                   \
-    .lambda_data = 1, .warmup = 0.15, .terminal_power = 1, .seed = 42, .chunk = 16
+    .lambda_data = 1, .warmup = 0.15, .terminal_power = 1, .seed = 42, .chunk = OPTSCHED_DGM_CHUNK_DEFAULT
 static const hjb_train_opts presets[] = {
     {PRESET_COMMON, .preset = "paper", .prior = "none", .lambda_struct = 50, .rounds = 5, .iters = 4000, .batch = 2048,
      .width = 128, .layers = 3, .lr = 1e-3, .lr_decay = 1},
@@ -708,6 +708,17 @@ static int validate_run(hjb_session *h, int controls, int record, recorder *rc,
     return st;
 }
 
+/* The session's model started at state (a, r, t0): a_k(0) = a_k, C_max = r, horizon T - t0. */
+static int model_at_state(const hjb_session *h, const double *a, double r, double t0,
+                          optsched_model **ms, optsched_error *err)
+{
+    optsched_model_params p = h->params;
+    p.a0_modes = a;
+    p.budget = r;
+    p.horizon = isfinite(h->m->T) ? h->m->T - t0 : INFINITY;
+    return optsched_model_alloc(ms, &p, err);
+}
+
 /* The policy under evaluation (the box's greedy policy of the current network) from
  * o.spread_starts other initial states, recorded: a_k(0) = a0_k u_k with u_k log-uniform in
  * [0.1, 1], the whole budget, t = 0; select_paths / spread_starts paths each. The runs from a0
@@ -731,10 +742,8 @@ static int spread_runs(hjb_session *h, int64_t iter, recorder *rc, optsched_mc_r
                                       round, (uint32_t)(k / 4), u);
             a[k] = m->a0[k] * pow(SPREAD_LOW, u[k % 4]);
         }
-        optsched_model_params p = h->params;
-        p.a0_modes = a;
         optsched_model *ms = NULL;
-        if ((st = optsched_model_alloc(&ms, &p, err))) break;
+        if ((st = model_at_state(h, a, m->C, 0.0, &ms, err))) break;
         optsched_mc_options o = h->mc;
         o.paths = h->o.select_paths / n;
         o.seed = h->o.seed + 1299709u + (uint64_t)s;
@@ -1289,12 +1298,8 @@ static int mc_from_state(hjb_session *h, const double *a, double r, double t0, i
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--state: a Monte Carlo (--paths) needs r > 0 and 0 <= t < T, got r = %g, t = %g",
                                   r, t0);
-    optsched_model_params p = h->params;
-    p.a0_modes = a;
-    p.budget = r;
-    p.horizon = isfinite(m->T) ? m->T - t0 : INFINITY;
     optsched_model *ms = NULL;
-    int st = optsched_model_alloc(&ms, &p, err);
+    int st = model_at_state(h, a, r, t0, &ms, err);
     if (st) return st;
     optsched_mc_options o = h->mc;
     const double span = optsched_model_time_span(m), dt = span / o.steps;

@@ -68,7 +68,7 @@ static void defaults(dgm_opts *o)
     o->width = 128; o->layers = 3; o->rounds = 5; o->iters = 4000; o->warmup = 0.15;
     o->lr = 1e-3; o->lr_decay = 1; o->beta1 = 0.9; o->beta2 = 0.999; o->eps = 1e-8;
     o->batch = 2048; o->batch_bc = 0; o->lambda_bc = 100; o->lambda_struct = 50; o->lambda_data = 1;
-    o->seed = 42; o->chunk = 16;
+    o->seed = 42; o->chunk = OPTSCHED_DGM_CHUNK_DEFAULT;
 }
 
 optsched_dgm_solver *optsched_dgm_solver_create(const optsched_dgm_problem *prob, optsched_error *err)

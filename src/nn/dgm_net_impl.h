@@ -40,7 +40,6 @@
  * slot at a time, with the slot's own scratch and gradient buffer, and slot gradients are
  * summed in slot order. The number of slots, not of threads, fixes the arithmetic. */
 #define DGM_SLOTS 4
-#define DGM_CHUNK_DEFAULT 16
 
 /* Per-kernel code generation for the host's vector width; the ifunc picks at load time. */
 #if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
@@ -202,7 +201,8 @@ WORK *F(optsched_dgm_work_alloc)(const optsched_dgm_layout *lay, const optsched_
         else w->extra[w->nextra++] = k;
     }
     w->nmax = nmax;
-    w->P = chunk ? chunk : w->C == 1 ? DGM_VALUE_CHUNK(DGM_CHUNK_DEFAULT) : DGM_CHUNK_DEFAULT;
+    w->P = chunk ? chunk
+                 : w->C == 1 ? DGM_VALUE_CHUNK(OPTSCHED_DGM_CHUNK_DEFAULT) : OPTSCHED_DGM_CHUNK_DEFAULT;
     if ((size_t)w->P > nmax) w->P = (int)nmax;
     w->flags = flags;
     size_t nch = (nmax + w->P - 1) / w->P;
