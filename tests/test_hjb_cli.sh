@@ -148,6 +148,15 @@ check_json "--fold: recorded; V even in a, dV/da odd, the same controls" "$tmp/f
   "json.load(open('$tmp/f1.json'))['train']['fold'] and (lambda e: d['V'] == e['V'] and d['dV_da'][0] == -e['dV_da'][0] and d['d2V_da2'] == e['d2V_da2'] and d['eta'] == e['eta'] and d['B'] == e['B'] and d['dV_da'][0] != 0)(json.load(open('$tmp/fe1.json')))"
 $O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --park-face --weights "$tmp/pf" --json >"$tmp/pf.json" || bad "train --park-face exit"
 check_json "--park-face: recorded, not folded" "$tmp/pf.json" "d['train']['park_face'] and not d['train']['fold']"
+# --stretch: recorded; eval's dV/da and d2V/da2 (the chain rule through the stretched
+# coordinate) against central differences of eval's own V in a (f64 network; steps 1e-4 and
+# 1e-3, tolerances 1e-6 and 1e-4 relative to the derivative's scale)
+$O hjb train --modes 1 --budget 4 --rounds 1 --iters 60 --batch 64 --width 8 --layers 2 --park-face --stretch 0.1 --lambda-struct 0 --precision f64 --weights "$tmp/st" --json >"$tmp/st.json" || bad "train --stretch exit"
+for a in 0.05 0.0501 0.0499 0.051 0.049; do
+  $O hjb eval --weights "$tmp/st" --state $a/3/1 --json >"$tmp/se_$a.json" || bad "eval (stretch) exit"
+done
+check_json "--stretch: recorded; dV/da, d2V/da2 match differences of V" "$tmp/se_0.05.json" \
+  "json.load(open('$tmp/st.json'))['train']['stretch'] == 0.1 and (lambda v: abs(d['dV_da'][0] - (v('0.0501') - v('0.0499')) / 2e-4) <= 1e-6 * abs(d['dV_da'][0]) and abs(d['d2V_da2'][0] - (v('0.051') - 2 * d['V'] + v('0.049')) / 1e-6) <= 1e-4 * abs(d['dV_da'][0]) / 0.05)(lambda a: json.load(open('$tmp/se_' + a + '.json'))['V'])"
 # --greedy best: training improves with the box; every validation also runs the frontier's
 # policy on the same paths and counts the better; the kept network is reported with the
 # minimiser it was kept with
@@ -228,6 +237,10 @@ expect2 "--spread-starts: expected at most --select-paths" hjb train --weights "
 expect2 "--spread-starts: expected an integer in \[0,1000\]" hjb train --weights "$tmp/c" --spread-starts 1001
 expect2 "--fold: needs one mode (--modes 1), got 2" hjb train --weights "$tmp/c" --modes 2 --fold
 expect2 "--park-face: needs one mode (--modes 1), got 3" hjb train --weights "$tmp/c" --modes 3 --park-face
+expect2 "--stretch: expected 0 or a value in \[0.001, 10\], got 0.0001" hjb train --weights "$tmp/c" --stretch 0.0001 --lambda-struct 0
+expect2 "--stretch: expected a number in \[0,10\]" hjb train --weights "$tmp/c" --stretch 11
+expect2 "--stretch: needs --lambda-struct 0" hjb train --weights "$tmp/c" --stretch 0.1
+expect2 "--stretch: not with --fold" hjb train --weights "$tmp/c" --modes 1 --fold --stretch 0.1 --lambda-struct 0
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none
 expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none
 expect2 "--weights: cannot open" hjb diagnose --weights "$tmp/none"

@@ -13,7 +13,11 @@
  *  - the PDE: the prior is the exact value of its own feedback policy, so the plug-in's
  *    linear residual with the policy's controls frozen must vanish, to 1e-7 relative to its
  *    largest term.
- * Settings: K = 10 canonical (T = 10), K = 3 with T = inf, K = 1 with a budget that binds. */
+ * Settings: K = 10 canonical (T = 10), K = 3 with T = inf, K = 1 with a budget that binds;
+ * the last two again with the stretched a-coordinate (hjb.h, stretch), where the network's
+ * jets are in x_k and unscale's chain rule, the prior's jets and the residual's coefficients
+ * must give the same model-coordinate derivatives and the same zero residual — and the
+ * input's map must invert (optsched_hjb_state, 1e-14 relative). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -61,14 +65,18 @@ static double ref_value(const optsched_model_params *base, const double *a, doub
     return st ? NAN : res.expected_loss;
 }
 
-static void check_setting(const char *name, const optsched_model_params *mp, int npoints)
+static void check_setting(const char *name, const optsched_model_params *mp, int npoints,
+                          double stretch)
 {
     optsched_model *m = NULL;
     optsched_error err = {0};
     CHECK_OK(optsched_model_alloc(&m, mp, &err), err);
     const int K = m->K, d = K + 2, C = 3 + 2 * K;
     optsched_dgm_problem prob;
-    optsched_hjb_problem *hp = optsched_hjb_problem_create(m, NULL, &prob, &err);
+    optsched_hjb_sampling samp;
+    optsched_hjb_sampling_default(&samp);
+    samp.stretch = stretch;
+    optsched_hjb_problem *hp = optsched_hjb_problem_create(m, &samp, &prob, &err);
     CHECK(hp && prob.prior, "%s: default plug-in has the pace prior", name);
     optsched_dgm_solver *s = optsched_dgm_solver_create(&prob, &err);
     CHECK_OK(optsched_dgm_solver_set(s, "precision", "f64", &err), err);
@@ -86,9 +94,17 @@ static void check_setting(const char *name, const optsched_model_params *mp, int
         for (int k = 0; k < K; k++) a[k] = m->a0[k] * (2 * urand(&seed) - 0.5);
         double r = m->C * (0.02 + 0.96 * urand(&seed)), t = Tspan * 0.95 * urand(&seed);
         optsched_hjb_input(hp, a, r, t, x);
+        optsched_hjb_state(hp, x, ap);
+        for (int k = 0; k < K; k++) {
+            CHECK_ABS(ap[k], a[k], 1e-14 * fabs(m->a0[k]), "the input's a-map inverts");
+            const double at = fabs(a[k] / m->a0[k]);
+            if (stretch == 0) CHECK(x[k] == a[k], "%s: unstretched input is a itself", name);
+            else if (at > 1e-3 && at < 0.999) /* |ψ(x)| < |x| inside (0, 1) */
+                CHECK(fabs(x[k]) > at * 1.0001, "%s: stretched x %g of a/a0 %g", name, x[k], a[k] / m->a0[k]);
+        }
         CHECK_OK(optsched_dgm_solver_eval(s, 1, x, jets, &err), err);
         double V, Va[OPTSCHED_MAX_MODES], Vr, Vt, Vaa[OPTSCHED_MAX_MODES];
-        optsched_hjb_unscale(hp, jets, &V, Va, &Vr, &Vt, Vaa);
+        optsched_hjb_unscale(hp, x, jets, &V, Va, &Vr, &Vt, Vaa);
 
         CHECK_REL(V, ref_value(mp, a, r, t), 1e-10, "prior value vs exact evaluator");
 
@@ -160,17 +176,19 @@ int main(void)
 {
     optsched_model_params p;
     optsched_model_params_default(&p);
-    check_setting("K=10 canonical", &p, 12);
+    check_setting("K=10 canonical", &p, 12, 0);
 
     optsched_model_params_default(&p);
     p.modes = 3;
     p.horizon = INFINITY;
     p.tail = 0.05;
-    check_setting("K=3 T=inf tail", &p, 8);
+    check_setting("K=3 T=inf tail", &p, 8, 0);
+    check_setting("K=3 T=inf tail, stretch 0.05", &p, 8, 0.05);
 
     optsched_model_params_default(&p);
     p.modes = 1;
     p.budget = 4;
-    check_setting("K=1 C=4", &p, 8);
+    check_setting("K=1 C=4", &p, 8, 0);
+    check_setting("K=1 C=4, stretch 0.1", &p, 8, 0.1);
     return check_summary("test_hjb_prior");
 }

@@ -138,7 +138,7 @@ static void jets_at(setup *S, const double *a, double r, double t, double *V, do
     optsched_error err = {0};
     optsched_hjb_input(S->hp, a, r, t, x);
     CHECK_OK(optsched_dgm_solver_eval(S->s, 1, x, jets, &err), err);
-    optsched_hjb_unscale(S->hp, jets, V, Va, Vr, Vt, Vaa);
+    optsched_hjb_unscale(S->hp, x, jets, V, Va, Vr, Vt, Vaa);
     (void)K;
 }
 

@@ -19,7 +19,9 @@
  *   negated, r0 and every coefficient but ∂_{a_k}V's are the same and that one is negated, the
  *   prior's value and jets likewise (to rounding, 1e-14) — which is what lets a folded network see
  *   |a_k|; a folded plug-in samples, on the same random numbers, exactly |a_k| of the unfolded
- *   one's points (interior and boundary, the same boundary targets), and its input map folds.
+ *   one's points (interior and boundary, the same boundary targets), and its input map folds;
+ *   a stretched one (hjb.h, stretch) the unstretched one's points through its map, the same
+ *   targets.
  * - a relative residual without a prior is refused (EINVAL). */
 #include <math.h>
 #include <stdio.h>
@@ -276,6 +278,37 @@ int main(void)
         CHECK(same && signs > 0, "park_face: the folded plug-in's boundary points and targets, a unfolded (%d negative)",
               signs);
         optsched_hjb_problem_free(hpf);
+        /* stretched (with the parking face): the same random numbers give the same a, r, t
+         * through the input's map — optsched_hjb_state recovers the unstretched plug-ins'
+         * a to 1e-14 — and the same boundary targets (taken on a, before the map) */
+        sf.stretch = 0.1;
+        optsched_dgm_problem ps;
+        optsched_hjb_problem *hs = optsched_hjb_problem_create(m1, &sf, &ps, &err);
+        CHECK(hs != NULL, "plug-in (stretch): %s", err.msg);
+        static double xst[N * 3], tst[N];
+        CHECK_OK(ps.sample_boundary(ps.ctx, &rs, N, xst, tst), err);
+        int moved = 0;
+        same = 1;
+        for (int i = 0; i < N; i++) {
+            double ab;
+            optsched_hjb_state(hs, xst + i * d1, &ab);
+            moved += xst[i * d1] != xp[i * d1];
+            same &= tst[i] == tp[i] && xst[i * d1 + 1] == xp[i * d1 + 1] && xst[i * d1 + 2] == xp[i * d1 + 2] &&
+                    fabs(ab - xp[i * d1]) <= 1e-14 && (xp[i * d1] != 0.0 || xst[i * d1] == 0.0);
+        }
+        CHECK(same && moved > N / 2, "stretch: boundary points are the park-face plug-in's, mapped (%d moved)", moved);
+        CHECK_OK(ps.sample_interior(ps.ctx, &rs, N, xst), err);
+        CHECK_OK(pu.sample_interior(pu.ctx, &rs, N, xu), err);
+        same = 1;
+        for (int i = 0; i < N; i++) {
+            double ab;
+            optsched_hjb_state(hs, xst + i * d1, &ab);
+            same &= fabs(ab - xu[i * d1]) <= 1e-14 && xst[i * d1 + 1] == xu[i * d1 + 1] &&
+                    xst[i * d1 + 2] == xu[i * d1 + 2] && (xst[i * d1] < 0) == (xu[i * d1] < 0);
+        }
+        CHECK(same, "stretch: interior points are the unstretched plug-in's, mapped");
+        optsched_hjb_problem_free(hs);
+        sf.stretch = 0;
         const double an = -0.3;
         double xi3[3];
         optsched_hjb_input(hf, &an, 2.0, 1.0, xi3);

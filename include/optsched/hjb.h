@@ -145,6 +145,15 @@ typedef struct {
      * the near-zero value at a = 0 and must bend there, which keeps the curvature the greedy
      * policy slows down with near a = 0. 0: off. */
     int park_face;
+    /* > 0: the network's a-coordinates are stretched near a_k = 0: a_k = s_k ψ(x_k) with
+     * ψ(x) = x sqrt(x² + δ²)/sqrt(1 + δ²), δ = stretch, s_k = |a_k(0)| (1 when 0). ψ is odd,
+     * ψ(±1) = ±1, ψ'(0) ≈ δ and ψ(x) ≈ x|x| beyond δ, so |a| = s x² there: V's kink at a = 0
+     * (one mode: the optimum parks there) is a smooth x² in the network's coordinate, and
+     * what is left of it, within |a| ≲ δ² s, has a slope jump δ times smaller. A smooth
+     * network then rounds an edge that much smaller. unscale applies the chain rule;
+     * optsched_hjb_state maps a network input back to the model's a. Needs no convexity
+     * penalty (it would act on the network's coordinate). 0: off. */
+    double stretch;
 } optsched_hjb_sampling;
 
 enum { OPTSCHED_HJB_PRIOR_NONE = 0, OPTSCHED_HJB_PRIOR_PACE = 1, OPTSCHED_HJB_PRIOR_OPENLOOP = 2 };
@@ -172,13 +181,17 @@ const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p);
 void optsched_hjb_input(const optsched_hjb_problem *p, const double *a, double r, double t,
                         double *x);
 
-/* Derivatives in the model's coordinates from network jets (C = 1 + (K+2) + K):
- * V, ∂_aV[K], ∂_rV, ∂_tV, ∂²_aV[K]. */
-void optsched_hjb_unscale(const optsched_hjb_problem *p, const double *jets, double *V,
-                          double *Va, double *Vr, double *Vt, double *Vaa);
+/* The model's a[K] of a network input x[K+2] (with fold: |a|). */
+void optsched_hjb_state(const optsched_hjb_problem *p, const double *x, double *a);
 
-/* A, D of the Hamiltonian at state a from the model-coordinate derivatives. With a folded
- * problem (fold above) give it the network's a-coordinates x[0..K) and unscale's derivatives. */
+/* Derivatives in the model's coordinates from the network jets (C = 1 + (K+2) + K) at input
+ * x[K+2]: V, ∂_aV[K], ∂_rV, ∂_tV, ∂²_aV[K] (with fold: in |a|). */
+void optsched_hjb_unscale(const optsched_hjb_problem *p, const double *x, const double *jets,
+                          double *V, double *Va, double *Vr, double *Vt, double *Vaa);
+
+/* A, D of the Hamiltonian at state a (optsched_hjb_state of the input) from the
+ * model-coordinate derivatives. With a folded problem (fold above) a and the derivatives are
+ * those in |a|, where the formula is the same. */
 void optsched_hjb_AD(const optsched_model *m, const double *a, const double *Va, const double *Vaa,
                      double *A, double *D);
 

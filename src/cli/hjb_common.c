@@ -84,6 +84,8 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "one mode: a third of the boundary points on a = 0, where the optimum parks, with parking's exact value", 0};
     t[n++] = (cli_arg){"--fold", CLI_FLAG, &c->fold, NULL,
                        "one mode: the network sees |a| (V is even in a) and a = 0 is the parking face, so the value's kink there is the edge of the network's domain", 0};
+    t[n++] = (cli_arg){"--stretch", CLI_DOUBLE, &c->stretch, "[0,10]",
+                       "the network's a_k = |a0_k| psi(x_k), psi(x) = x sqrt(x^2 + D^2)/sqrt(1 + D^2): near a = 0 it sees x ~ sign(a) sqrt(|a|), so the value's kink there is D times smaller (0: off, else at least 0.001; needs --lambda-struct 0)", 0};
     t[n++] = (cli_arg){"--reachable", CLI_FLAG, &c->reachable, NULL,
                        "draw the box's (r, t) over the reachable set r <= C - B_min t only", 0};
     t[n++] = (cli_arg){"--exact-boundary", CLI_FLAG, &c->exact_boundary, NULL,
@@ -162,6 +164,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.reachable = h->o.reachable;
     samp.fold = h->o.fold;
     samp.park_face = h->o.park_face;
+    samp.stretch = h->o.stretch;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
     const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
     if (prior != h->o.prior) /* resolved here, so that saved runs record which */
@@ -277,6 +280,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (c->reachable) h->o.reachable = 1;
     if (c->fold) h->o.fold = 1;
     if (c->park_face) h->o.park_face = 1;
+    if (seen(t, n, "--stretch")) h->o.stretch = c->stretch;
     if (seen(t, n, "--spread-starts")) h->o.spread_starts = c->spread_starts;
     if (h->o.spread_starts > 0 && !(h->o.onpolicy_frac > 0 || h->o.mc_values))
         return optsched_error_set(err, OPTSCHED_EINVAL,
@@ -299,6 +303,15 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (h->o.greedy_best && h->o.select_paths <= 0)
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--greedy best: needs validation paths, --select-paths in [1, 1000000]");
+    if (h->o.stretch > 0 && h->o.stretch < 1e-3)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--stretch: expected 0 or a value in [0.001, 10], got %g", h->o.stretch);
+    if (h->o.stretch > 0 && h->o.fold)
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--stretch: not with --fold (choose one coordinate)");
+    if (h->o.stretch > 0 && h->o.lambda_struct > 0)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--stretch: needs --lambda-struct 0 (its convexity penalty would act on the stretched coordinate), got %g",
+                                  h->o.lambda_struct);
     if (c->fixed_point) {
         if (h->o.controls == OPTSCHED_HJB_CONTROLS_FRONTIER || h->o.greedy_best)
             return optsched_error_set(err, OPTSCHED_EINVAL,
@@ -390,6 +403,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddBoolToObject(t, "reachable", o->reachable);
     cJSON_AddBoolToObject(t, "fold", o->fold);
     cJSON_AddBoolToObject(t, "park_face", o->park_face);
+    cJSON_AddNumberToObject(t, "stretch", o->stretch);
     cJSON_AddNumberToObject(t, "spread_starts", o->spread_starts);
     cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
     cJSON_AddBoolToObject(t, "mc_values", o->mc_values);
@@ -959,6 +973,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->reachable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "reachable"));
     o->fold = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fold"));
     o->park_face = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "park_face"));
+    o->stretch = num(t, "stretch", 0);
     o->spread_starts = (int)num(t, "spread_starts", 0);
     o->select_paths = (int)num(t, "select_paths", 0);
     o->mc_values = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "mc_values"));
@@ -1341,8 +1356,10 @@ int hjb_eval_state(hjb_session *h, const char *state, int paths, uint64_t seed, 
     if (st) return st;
     double V, Vr, Vt, Va[OPTSCHED_MAX_MODES], Vaa[OPTSCHED_MAX_MODES], A, D, eta, B;
     (void)C;
-    optsched_hjb_unscale(h->hp, jets, &V, Va, &Vr, &Vt, Vaa);
-    optsched_hjb_AD(m, x, Va, Vaa, &A, &D); /* network coordinates (|a_k| when folded) */
+    double as[OPTSCHED_MAX_MODES];
+    optsched_hjb_unscale(h->hp, x, jets, &V, Va, &Vr, &Vt, Vaa);
+    optsched_hjb_state(h->hp, x, as); /* |a_k| when folded */
+    optsched_hjb_AD(m, as, Va, Vaa, &A, &D);
     if (h->o.fold) /* derivatives in a_k, not |a_k| */
         for (int k = 0; k < K; k++) Va[k] = v[k] < 0 ? -Va[k] : Va[k];
     /* the HJB residual takes the box's minimum of H; the controls printed are the policy's */

@@ -22,10 +22,10 @@ typedef struct {
     int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary,
         reachable, spread_starts, fold, park_face;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
-        warmup, terminal_power;
+        warmup, terminal_power, stretch;
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 30
+#define HJB_TRAIN_FLAGS 31
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -48,6 +48,7 @@ typedef struct {
     int spread_starts;
     int fold;           /* 1: the network sees |a| (hjb.h; one mode) */
     int park_face;      /* 1: boundary points on a = 0 with parking's value (hjb.h; one mode) */
+    double stretch;     /* > 0: the network's a-coordinate stretched near 0 (hjb.h); 0: off */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */

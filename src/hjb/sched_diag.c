@@ -34,8 +34,10 @@ int optsched_hjb_diagnose(optsched_dgm_solver *solver, const optsched_dgm_proble
     double Va[OPTSCHED_MAX_MODES], Vaa[OPTSCHED_MAX_MODES];
     for (int i = 0; i < points; i++) {
         double V, Vr, Vt, A, D, eta, B;
-        optsched_hjb_unscale(view, jets + (size_t)i * C, &V, Va, &Vr, &Vt, Vaa);
-        optsched_hjb_AD(m, x + (size_t)i * dim, Va, Vaa, &A, &D);
+        double a[OPTSCHED_MAX_MODES];
+        optsched_hjb_unscale(view, x + (size_t)i * dim, jets + (size_t)i * C, &V, Va, &Vr, &Vt, Vaa);
+        optsched_hjb_state(view, x + (size_t)i * dim, a);
+        optsched_hjb_AD(m, a, Va, Vaa, &A, &D);
         double h =
             optsched_hjb_box_min(A, D, Vr, m->eta_min, m->eta_max, m->B_min, m->B_max, &eta, &B);
         double res = Vt + h;

@@ -21,12 +21,13 @@ int optsched_hjb_policy_fn(void *ctx, int n, const double *a, const double *r, d
         optsched_hjb_input(pol->problem, a + (size_t)i * K, r[i], t, pol->x + (size_t)i * d);
     int st = optsched_dgm_solver_eval(pol->solver, (size_t)n, pol->x, pol->jets, NULL);
     if (st) return st;
-    double Va[OPTSCHED_MAX_MODES], Vaa[OPTSCHED_MAX_MODES];
+    double Va[OPTSCHED_MAX_MODES], Vaa[OPTSCHED_MAX_MODES], as[OPTSCHED_MAX_MODES];
     for (int i = 0; i < n; i++) {
         double V, Vr, Vt, A, D;
-        optsched_hjb_unscale(pol->problem, pol->jets + (size_t)i * C, &V, Va, &Vr, &Vt, Vaa);
-        /* in the network's coordinates: |a_k| for a folded problem (hjb.h) */
-        optsched_hjb_AD(m, pol->x + (size_t)i * d, Va, Vaa, &A, &D);
+        const double *xi = pol->x + (size_t)i * d;
+        optsched_hjb_unscale(pol->problem, xi, pol->jets + (size_t)i * C, &V, Va, &Vr, &Vt, Vaa);
+        optsched_hjb_state(pol->problem, xi, as); /* |a_k| for a folded problem (hjb.h) */
+        optsched_hjb_AD(m, as, Va, Vaa, &A, &D);
         optsched_hjb_controls(pol->controls, m, A, D, Vr, Vt, &eta[i], &B[i]);
     }
     return OPTSCHED_OK;

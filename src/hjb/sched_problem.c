@@ -2,7 +2,9 @@
  *
  * Input coordinates x = (a_1..a_K, r/C_max, t/T_span): the network sees inputs
  * of order one whatever the budget and horizon; the scale factors 1/C_max and
- * 1/T_span enter the residual's coefficients. Jet channels (dgm.h): V = 0,
+ * 1/T_span enter the residual's coefficients. With fold the network sees |a_k|; with
+ * stretch a stretched coordinate x_k of a_k (hjb.h), and the chain rule's factors enter
+ * the residual's coefficients, the prior's jets and unscale. Jet channels (dgm.h): V = 0,
  * ∂_{a_k} = 1 + k, ∂_r̃ = 1 + K, ∂_t̃ = 2 + K, ∂²_{a_k} = 3 + K + k. */
 #include <math.h>
 #include <stdlib.h>
@@ -35,6 +37,7 @@ struct optsched_hjb_problem {
     size_t wcap;
     double *mjets; /* [mcap][C] prior jets for the multiplier */
     size_t mcap;
+    double ascale[OPTSCHED_MAX_MODES]; /* stretch: s_k */
 };
 
 #define NPATH 129
@@ -55,7 +58,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .controls = OPTSCHED_HJB_CONTROLS_BOX, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
         .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0, .terminal_power = 1.0,
-        .evaluate_prior = 0, .fold = 0, .park_face = 0};
+        .evaluate_prior = 0, .fold = 0, .park_face = 0, .stretch = 0.0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -63,24 +66,67 @@ const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
     return p->m;
 }
 
+/* The stretched coordinate (hjb.h, stretch): a = s ψ(x), ψ(x) = x sqrt(x² + δ²)/sqrt(1 + δ²).
+ * Inverse: x² (x² + δ²) = c², c = |a/s| sqrt(1 + δ²), so x² = 2c²/(sqrt(δ⁴ + 4c²) + δ²) —
+ * written without the cancellation of the textbook root when c ≪ δ². */
+static double stretch_x(double delta, double s, double a)
+{
+    const double d2 = delta * delta, c = fabs(a / s) * sqrt(1 + d2);
+    return copysign(sqrt(2 * c * c / (sqrt(d2 * d2 + 4 * c * c) + d2)), a);
+}
+
+/* a = s ψ(x) and its derivatives a' = s ψ'(x), a'' = s ψ''(x). */
+static void stretch_a(double delta, double s, double x, double *a, double *a1, double *a2)
+{
+    const double d2 = delta * delta, N = sqrt(1 + d2), q = sqrt(x * x + d2);
+    *a = s * x * q / N;
+    *a1 = s * (2 * x * x + d2) / (q * N);
+    *a2 = s * x * (2 * x * x + 3 * d2) / (q * q * q * N);
+}
+
+/* The network's a-coordinates x[K] of a[K] (in place allowed). */
+static void input_a(const optsched_hjb_problem *p, const double *a, double *x)
+{
+    for (int k = 0; k < p->m->K; k++)
+        x[k] = p->s.fold ? fabs(a[k])
+               : p->s.stretch > 0 ? stretch_x(p->s.stretch, p->ascale[k], a[k])
+                                  : a[k];
+}
+
 void optsched_hjb_input(const optsched_hjb_problem *p, const double *a, double r, double t,
                         double *x)
 {
     const int K = p->m->K;
-    for (int k = 0; k < K; k++)
-        x[k] = p->s.fold ? fabs(a[k]) : a[k];
+    input_a(p, a, x);
     x[K] = r / p->m->C;
     x[K + 1] = t / p->Tspan;
 }
 
-void optsched_hjb_unscale(const optsched_hjb_problem *p, const double *jets, double *V, double *Va,
-                          double *Vr, double *Vt, double *Vaa)
+void optsched_hjb_state(const optsched_hjb_problem *p, const double *x, double *a)
+{
+    for (int k = 0; k < p->m->K; k++) {
+        double a1, a2;
+        if (p->s.stretch > 0)
+            stretch_a(p->s.stretch, p->ascale[k], x[k], &a[k], &a1, &a2);
+        else
+            a[k] = x[k];
+    }
+}
+
+void optsched_hjb_unscale(const optsched_hjb_problem *p, const double *x, const double *jets,
+                          double *V, double *Va, double *Vr, double *Vt, double *Vaa)
 {
     const int K = p->m->K;
     *V = jets[0];
     for (int k = 0; k < K; k++) {
         Va[k] = jets[CH_A(k)];
         Vaa[k] = jets[CH_AA(K, k)];
+        if (p->s.stretch > 0) { /* V_a = V_x / a', V_aa = (V_xx − V_a a'') / a'² */
+            double a, a1, a2;
+            stretch_a(p->s.stretch, p->ascale[k], x[k], &a, &a1, &a2);
+            Va[k] /= a1;
+            Vaa[k] = (Vaa[k] - Va[k] * a2) / (a1 * a1);
+        }
     }
     *Vr = jets[CH_R(K)] / p->m->C;
     *Vt = jets[CH_T(K)] / p->Tspan;
@@ -146,9 +192,11 @@ static void sample_onpolicy(const optsched_hjb_problem *p, const optsched_dgm_rn
     size_t j = (size_t)(optsched_dgm_rng_uniform(rng, base, 1) * (double)p->nanchor);
     if (j >= p->nanchor) j = p->nanchor - 1;
     const double *c = p->anchor_x + j * (size_t)d;
+    double ca[OPTSCHED_MAX_MODES]; /* the anchor's a (network inputs are stored) */
+    optsched_hjb_state(p, c, ca);
     for (int k = 0; k < K; k++) {
         const uint64_t idx = base + 1 + (uint64_t)k;
-        xi[k] = c[k] * (1 + 0.1 * optsched_dgm_rng_normal(rng, idx, 0)) +
+        xi[k] = ca[k] * (1 + 0.1 * optsched_dgm_rng_normal(rng, idx, 0)) +
                 0.02 * m->a0[k] * optsched_dgm_rng_normal(rng, idx, 1);
     }
     const uint64_t idx = base + 1 + (uint64_t)K;
@@ -171,11 +219,11 @@ static void sample_reachable(const optsched_hjb_problem *p, double u0, double u1
     rt[1] = fmin(1.0, t / p->Tspan);
 }
 
-/* The network's a-coordinates of a sampled point: |a_k| when the problem is folded. */
-static void fold_point(const optsched_hjb_problem *p, double *xi)
+/* A sampled point's a_k (as the samplers draw them) to the network's coordinates: |a_k|
+ * when the problem is folded, the stretched x_k with stretch. */
+static void network_a(const optsched_hjb_problem *p, double *xi)
 {
-    if (p->s.fold)
-        for (int k = 0; k < p->m->K; k++) xi[k] = fabs(xi[k]);
+    input_a(p, xi, xi);
 }
 
 static void sample_interior_point(const optsched_hjb_problem *p, const optsched_dgm_rng *rng,
@@ -211,7 +259,7 @@ static int sample_interior(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
     const int d = p->m->K + 2;
     for (size_t i = 0; i < n; i++) {
         sample_interior_point(p, rng, i, x + i * d);
-        fold_point(p, x + i * d);
+        network_a(p, x + i * d);
     }
     return OPTSCHED_OK;
 }
@@ -227,7 +275,6 @@ static int sample_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
     for (size_t i = 0; i < n; i++) {
         double *xi = x + i * d;
         sample_a(p, rng, i, xi);
-        fold_point(p, xi);
         uint64_t idx = (uint64_t)i * (uint64_t)d + (uint64_t)K;
         double u = optsched_dgm_rng_uniform(rng, idx, 0);
         if (p->park && i % 3 == 2) {
@@ -241,16 +288,17 @@ static int sample_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
             xi[0] = 0.0;
             int st = sched_prior_park(p->park, xi[K] * p->m->C, xi[K + 1] * p->Tspan, &target[i]);
             if (st) return st;
-            continue;
-        }
-        if (p->park ? i % 3 == 0 : i % 2 == 0) {
-            xi[K] = u;
-            xi[K + 1] = 1.0;
         } else {
-            xi[K] = 0.0;
-            xi[K + 1] = u;
+            if (p->park ? i % 3 == 0 : i % 2 == 0) {
+                xi[K] = u;
+                xi[K + 1] = 1.0;
+            } else {
+                xi[K] = 0.0;
+                xi[K + 1] = u;
+            }
+            target[i] = optsched_model_ell(p->m, xi) + p->m->tail;
         }
-        target[i] = optsched_model_ell(p->m, xi) + p->m->tail;
+        network_a(p, xi);
     }
     return OPTSCHED_OK;
 }
@@ -289,10 +337,12 @@ static int improve(void *ctx, size_t n, const double *x, const double *jets, dou
         }
         return OPTSCHED_OK;
     }
+    double a[OPTSCHED_MAX_MODES];
     for (size_t i = 0; i < n; i++) {
         double V, Vr, Vt, A, D;
-        optsched_hjb_unscale(p, jets + i * C, &V, Va, &Vr, &Vt, Vaa);
-        optsched_hjb_AD(m, x + i * d, Va, Vaa, &A, &D);
+        optsched_hjb_unscale(p, x + i * d, jets + i * C, &V, Va, &Vr, &Vt, Vaa);
+        optsched_hjb_state(p, x + i * d, a);
+        optsched_hjb_AD(m, a, Va, Vaa, &A, &D);
         optsched_hjb_controls(p->s.controls, m, A, D, Vr, Vt, &u[2 * i], &u[2 * i + 1]);
     }
     return OPTSCHED_OK;
@@ -319,8 +369,10 @@ static int residual(void *ctx, size_t n, const double *x, const double *u, doubl
     optsched_hjb_problem *p = ctx;
     const optsched_model *m = p->m;
     const int K = m->K, d = K + 2, C = NCH(K);
+    double a[OPTSCHED_MAX_MODES];
     for (size_t i = 0; i < n; i++) {
-        const double *a = x + i * d, eta = u[2 * i], B = u[2 * i + 1];
+        const double eta = u[2 * i], B = u[2 * i + 1];
+        optsched_hjb_state(p, x + i * d, a);
         const double g = optsched_model_ell(m, a) + m->sigma2, q = eta * eta / (2.0 * B);
         double *c = coef + i * C;
         r0[i] = 0;
@@ -328,6 +380,12 @@ static int residual(void *ctx, size_t n, const double *x, const double *u, doubl
         for (int k = 0; k < K; k++) {
             c[CH_A(k)] = -eta * m->lambda[k] * m->P * a[k];
             c[CH_AA(K, k)] = q * m->lambda[k] * g;
+            if (p->s.stretch > 0) { /* c_A V_a + c_AA V_aa in V_x, V_xx (unscale's chain rule) */
+                double ak, a1, a2;
+                stretch_a(p->s.stretch, p->ascale[k], x[i * d + k], &ak, &a1, &a2);
+                c[CH_A(k)] = c[CH_A(k)] / a1 - c[CH_AA(K, k)] * a2 / (a1 * a1 * a1);
+                c[CH_AA(K, k)] /= a1 * a1;
+            }
         }
         c[CH_R(K)] = -B / m->C;
         c[CH_T(K)] = 1.0 / p->Tspan;
@@ -417,7 +475,28 @@ int optsched_hjb_problem_set_anchors(optsched_hjb_problem *p, size_t n, const do
 static int prior(void *ctx, size_t n, const double *x, double *jets)
 {
     optsched_hjb_problem *p = ctx;
-    return p->track ? sched_track_jets(p->track, n, x, jets) : sched_prior_jets(p->prior, n, x, jets);
+    if (!(p->s.stretch > 0))
+        return p->track ? sched_track_jets(p->track, n, x, jets) : sched_prior_jets(p->prior, n, x, jets);
+    /* the priors take the model's a: map the inputs back, then their jets forward
+     * (P_x = P_a a', P_xx = P_aa a'² + P_a a'') */
+    const int K = p->m->K, d = K + 2, C = NCH(K);
+    double *xm = malloc(n * (size_t)d * sizeof *xm);
+    if (!xm) return OPTSCHED_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        optsched_hjb_state(p, x + i * d, xm + i * d);
+        xm[i * d + K] = x[i * d + K];
+        xm[i * d + K + 1] = x[i * d + K + 1];
+    }
+    int st = p->track ? sched_track_jets(p->track, n, xm, jets) : sched_prior_jets(p->prior, n, xm, jets);
+    free(xm);
+    for (size_t i = 0; i < n && !st; i++)
+        for (int k = 0; k < K; k++) {
+            double a, a1, a2, *J = jets + i * C;
+            stretch_a(p->s.stretch, p->ascale[k], x[i * d + k], &a, &a1, &a2);
+            J[CH_AA(K, k)] = J[CH_AA(K, k)] * a1 * a1 + J[CH_A(k)] * a2;
+            J[CH_A(k)] *= a1;
+        }
+    return st;
 }
 
 /* S = q w, q = r̃ (1 − t̃^P), w = (V0 + f)/(V0(x0) + f) or 1 (hjb.h, exact_boundary,
@@ -491,6 +570,14 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
     }
     p->s.prior_schedule = NULL; /* copied into the table */
     if (p->s.fold) p->s.park_face = 1; /* the half-line needs its condition at a = 0 */
+    if (!(p->s.stretch >= 0 && p->s.stretch <= 10) || (p->s.stretch > 0 && p->s.stretch < 1e-3) ||
+        (p->s.stretch > 0 && p->s.fold)) {
+        optsched_error_set(err, OPTSCHED_EINVAL,
+                           "hjb: stretch %g not 0 or in [0.001, 10] (and not with fold)", p->s.stretch);
+        optsched_hjb_problem_free(p);
+        return NULL;
+    }
+    for (int k = 0; k < m->K; k++) p->ascale[k] = m->a0[k] != 0 ? fabs(m->a0[k]) : 1.0;
     if (p->s.park_face && m->K != 1) {
         optsched_error_set(err, OPTSCHED_EINVAL,
                            "hjb: fold and park_face need one mode (K = %d): with more, a = 0 in "
