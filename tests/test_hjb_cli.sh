@@ -147,7 +147,9 @@ $O hjb eval --weights "$tmp/f1" --state -0.3/3/1 --json >"$tmp/fe2.json" || bad 
 check_json "--fold: recorded; V even in a, dV/da odd, the same controls" "$tmp/fe2.json" \
   "json.load(open('$tmp/f1.json'))['train']['fold'] and (lambda e: d['V'] == e['V'] and d['dV_da'][0] == -e['dV_da'][0] and d['d2V_da2'] == e['d2V_da2'] and d['eta'] == e['eta'] and d['B'] == e['B'] and d['dV_da'][0] != 0)(json.load(open('$tmp/fe1.json')))"
 $O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --park-face --weights "$tmp/pf" --json >"$tmp/pf.json" || bad "train --park-face exit"
-check_json "--park-face: recorded, not folded" "$tmp/pf.json" "d['train']['park_face'] and not d['train']['fold']"
+check_json "--park-face: recorded, not folded" "$tmp/pf.json" "d['train']['park_face'] and not d['train']['fold'] and d['train']['relative_to'] == 'prior'"
+$O hjb train --modes 1 --budget 4 --rounds 2 --iters 50 --batch 64 --width 8 --layers 2 --relative 0.05 --relative-to value --weights "$tmp/rv" --json >"$tmp/rv.json" || bad "train --relative-to value exit"
+check_json "--relative-to value: recorded, finite loss" "$tmp/rv.json" "d['train']['relative_to'] == 'value' and d['train']['relative'] == 0.05 and d['stats']['loss'] == d['stats']['loss']"
 # --stretch: recorded; eval's dV/da and d2V/da2 (the chain rule through the stretched
 # coordinate) against central differences of eval's own V in a (f64 network; steps 1e-4 and
 # 1e-3, tolerances 1e-6 and 1e-4 relative to the derivative's scale)
@@ -240,6 +242,8 @@ expect2 "--park-face: needs one mode (--modes 1), got 3" hjb train --weights "$t
 expect2 "--stretch: expected 0 or a value in \[0.001, 10\], got 0.0001" hjb train --weights "$tmp/c" --stretch 0.0001 --lambda-struct 0
 expect2 "--stretch: expected a number in \[0,10\]" hjb train --weights "$tmp/c" --stretch 11
 expect2 "--stretch: needs --lambda-struct 0" hjb train --weights "$tmp/c" --stretch 0.1
+expect2 "--relative-to: expected prior or value, got 'net'" hjb train --weights "$tmp/c" --relative 0.3 --relative-to net
+expect2 "--relative-to value: needs a relative residual" hjb train --weights "$tmp/c" --relative-to value
 expect2 "--stretch: not with --fold" hjb train --weights "$tmp/c" --modes 1 --fold --stretch 0.1 --lambda-struct 0
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none
 expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none

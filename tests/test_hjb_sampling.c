@@ -7,6 +7,8 @@
  *   (evaluated here through the plug-in's own prior callback); 1e-14. At the initial state the
  *   weight is 1.
  * - both together: the product.
+ * - relative_value: the same with V0(x) replaced by the values improve was just given at
+ *   those points; without them, the prior's weight again.
  * - on-policy sampling with one recorded state and onpolicy_frac = 1: 20,000 points whose a_k
  *   have mean c_k and standard deviation sqrt((0.1 c_k)² + (0.02 a_k(0))²), r̃ the log-normal
  *   factor (mean of ln(r̃/c_r) 0, sd 0.1; no point clamped at these values), t̃ sd 0.01 —
@@ -101,6 +103,43 @@ int main(void)
             CHECK_ABS(cr[i * C + k], wr * w0, 1e-14 * fabs(wr * w0), "coefficient, relative");
             CHECK_ABS(cb[i * C + k], wc * wr * w0, 1e-14 * fabs(wc * wr * w0), "coefficient, both");
         }
+    }
+
+    /* relative_value: the weight's V is the one improve was just given at these points
+     * (here the prior's jets with the value scaled by 0.1-1.1), the floor and the
+     * normalisation the prior's; a residual of points improve has not seen falls back to
+     * the prior's weight */
+    {
+        optsched_hjb_sampling sv;
+        optsched_hjb_sampling_default(&sv);
+        sv.prior = OPTSCHED_HJB_PRIOR_OPENLOOP;
+        sv.prior_schedule = &sch;
+        sv.relative = rel;
+        sv.relative_value = 1;
+        optsched_dgm_problem pv;
+        optsched_hjb_problem *hv = optsched_hjb_problem_create(m, &sv, &pv, &err);
+        CHECK(hv != NULL, "plug-in (relative_value): %s", err.msg);
+        static double Jv[N * 7], uv[2 * N], rv[N], cv[N * 7];
+        for (int i = 0; i < N * C; i++) Jv[i] = J[i];
+        for (int i = 0; i < N; i++) Jv[i * C] = J[i * C] * (0.1 + (double)i / N);
+        CHECK_OK(pv.improve(pv.ctx, N, x, Jv, uv), err);
+        CHECK_OK(pv.residual(pv.ctx, N, x, u, rv, cv), err);
+        int ok = 1;
+        for (int i = 0; i < N; i++) {
+            const double wv = (V00 + f) / (Jv[i * C] + f);
+            ok &= fabs(rv[i] - wv * r00[i]) <= 1e-14 * (1 + fabs(wv * r00[i]));
+            for (int k = 0; k < C; k++)
+                ok &= fabs(cv[i * C + k] - wv * c0[i * C + k]) <= 1e-14 * fabs(wv * c0[i * C + k]);
+        }
+        CHECK(ok, "relative_value: weights (V0(x0) + f)/(V(x) + f) with V the frozen network's");
+        CHECK_OK(pv.residual(pv.ctx, N, x, u, rv, cv), err);
+        ok = 1;
+        for (int i = 0; i < N; i++) {
+            const double wr = (V00 + f) / (J[i * C] + f);
+            ok &= fabs(rv[i] - wr * r00[i]) <= 1e-14 * (1 + fabs(wr * r00[i]));
+        }
+        CHECK(ok, "relative_value: without improve's values, the prior's weight");
+        optsched_hjb_problem_free(hv);
     }
 
     /* on-policy sampling around one recorded state */

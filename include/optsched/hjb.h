@@ -114,6 +114,13 @@ typedef struct {
      * relative error of V, so the fit weighs the small values (late in a run, where the
      * policy's gains are decided) like the large ones. 0: off; needs a prior. */
     double relative;
+    /* With relative > 0. 1: V0(x) in that weight is the value of the policy under evaluation
+     * — the frozen network's V at the point, as improve sees it (the prior's in round 0) —
+     * so that where the optimum is far below the prior (one mode with much budget left: the
+     * pace prior is 4-20 times the optimum there) the fit still weighs relative errors. f
+     * and the normalisation stay the prior's at x0. Points whose controls come from the
+     * round-0 policy (no improve) fall back to the prior. 0: the prior. */
+    int relative_value;
     /* 1: V = V0 + S·N with S = (r/C_max)(1 − t/T_span) — times (V0 + f)/(V0(x0) + f) when
      * relative > 0 — so the boundary condition holds exactly (V0, the prior, meets it) and
      * the network's output is a correction relative to V0. The residual has no zeroth-order

@@ -97,6 +97,9 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "residual clock: wall (dt) or compute (dc = B dt; every speed bounded)", 0};
     t[n++] = (cli_arg){"--relative", CLI_DOUBLE, &c->relative, "[0,inf)",
                        "residual relative to the prior V0, floor X*V0(initial state) (0: off)", 0};
+    c->relative_to = "prior";
+    t[n++] = (cli_arg){"--relative-to", CLI_STRING, &c->relative_to, NULL,
+                       "with --relative: prior (default) or value (the frozen policy's value at each point; the prior's floor)", 0};
     t[n++] = (cli_arg){"--lr-decay", CLI_DOUBLE, &c->lr_decay, "(0,1]",
                        "learning-rate factor over each round (1: constant)", 0};
     t[n++] = (cli_arg){"--lambda-bc", CLI_DOUBLE, &c->lambda_bc, "[0,inf)", "boundary weight", 0};
@@ -159,6 +162,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.onpolicy_frac = h->o.onpolicy_frac;
     samp.compute_clock = h->o.compute_clock;
     samp.relative = h->o.relative;
+    samp.relative_value = h->o.relative_value;
     samp.exact_boundary = h->o.exact_boundary;
     samp.terminal_power = h->o.terminal_power;
     samp.reachable = h->o.reachable;
@@ -275,6 +279,15 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
         h->o.compute_clock = !strcmp(c->clock, "compute");
     }
     if (seen(t, n, "--relative")) h->o.relative = c->relative;
+    if (seen(t, n, "--relative-to")) {
+        if (strcmp(c->relative_to, "prior") && strcmp(c->relative_to, "value"))
+            return optsched_error_set(err, OPTSCHED_EINVAL,
+                                      "--relative-to: expected prior or value, got '%s'", c->relative_to);
+        h->o.relative_value = !strcmp(c->relative_to, "value");
+    }
+    if (h->o.relative_value && !(h->o.relative > 0))
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--relative-to value: needs a relative residual, --relative in (0,inf)");
     if (c->exact_boundary) h->o.exact_boundary = 1;
     if (seen(t, n, "--terminal-power")) h->o.terminal_power = c->terminal_power;
     if (c->reachable) h->o.reachable = 1;
@@ -398,6 +411,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "onpolicy_frac", o->onpolicy_frac);
     cJSON_AddStringToObject(t, "clock", o->compute_clock ? "compute" : "wall");
     cJSON_AddNumberToObject(t, "relative", o->relative);
+    cJSON_AddStringToObject(t, "relative_to", o->relative_value ? "value" : "prior");
     cJSON_AddBoolToObject(t, "exact_boundary", o->exact_boundary);
     cJSON_AddNumberToObject(t, "terminal_power", o->terminal_power);
     cJSON_AddBoolToObject(t, "reachable", o->reachable);
@@ -968,6 +982,8 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     const cJSON *ck = cJSON_GetObjectItemCaseSensitive(t, "clock");
     o->compute_clock = cJSON_IsString(ck) && !strcmp(ck->valuestring, "compute");
     o->relative = num(t, "relative", 0);
+    const char *rt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "relative_to"));
+    o->relative_value = rt && !strcmp(rt, "value");
     o->exact_boundary = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "exact_boundary"));
     o->terminal_power = num(t, "terminal_power", 1);
     o->reachable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "reachable"));

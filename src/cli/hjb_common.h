@@ -23,9 +23,10 @@ typedef struct {
         reachable, spread_starts, fold, park_face;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
         warmup, terminal_power, stretch;
+    const char *relative_to; /* "prior" or "value" */
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 31
+#define HJB_TRAIN_FLAGS 32
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -52,6 +53,7 @@ typedef struct {
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */
+    int relative_value;   /* 1: relative to the frozen policy's value instead (hjb.h) */
     uint64_t seed;
 } hjb_train_opts;
 

@@ -38,6 +38,10 @@ struct optsched_hjb_problem {
     double *mjets; /* [mcap][C] prior jets for the multiplier */
     size_t mcap;
     double ascale[OPTSCHED_MAX_MODES]; /* stretch: s_k */
+    /* relative_value: the frozen network's V at the points improve was last given (x, n) */
+    double *vprev;
+    size_t vcap, vn;
+    const double *vx;
 };
 
 #define NPATH 129
@@ -58,7 +62,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .controls = OPTSCHED_HJB_CONTROLS_BOX, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
         .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0, .terminal_power = 1.0,
-        .evaluate_prior = 0, .fold = 0, .park_face = 0, .stretch = 0.0};
+        .evaluate_prior = 0, .fold = 0, .park_face = 0, .stretch = 0.0, .relative_value = 0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -323,7 +327,7 @@ static int initial_control(void *ctx, size_t n, const double *x, double *u)
 
 static int improve(void *ctx, size_t n, const double *x, const double *jets, double *u)
 {
-    const optsched_hjb_problem *p = ctx;
+    optsched_hjb_problem *p = ctx;
     const optsched_model *m = p->m;
     const int K = m->K, d = K + 2, C = NCH(K);
     double Va[OPTSCHED_MAX_MODES], Vaa[OPTSCHED_MAX_MODES];
@@ -336,6 +340,17 @@ static int improve(void *ctx, size_t n, const double *x, const double *jets, dou
                 sched_prior_controls(m, r, t, &u[2 * i], &u[2 * i + 1]);
         }
         return OPTSCHED_OK;
+    }
+    if (p->s.relative_value && p->rel_scale > 0) { /* for the residual's weight (hjb.h) */
+        if (n > p->vcap) {
+            double *v = realloc(p->vprev, n * sizeof *v);
+            if (!v) return OPTSCHED_ENOMEM;
+            p->vprev = v;
+            p->vcap = n;
+        }
+        for (size_t i = 0; i < n; i++) p->vprev[i] = jets[i * C];
+        p->vx = x;
+        p->vn = n;
     }
     double a[OPTSCHED_MAX_MODES];
     for (size_t i = 0; i < n; i++) {
@@ -392,12 +407,17 @@ static int residual(void *ctx, size_t n, const double *x, const double *u, doubl
     }
     const int relative = p->rel_scale > 0;
     if (!p->s.compute_clock && !relative) return OPTSCHED_OK;
-    int st = relative ? prior_into(p, n, x, &p->wjets, &p->wcap) : OPTSCHED_OK;
+    /* the weight's V: the frozen network's, when improve has just seen these points */
+    const int byvalue = relative && p->s.relative_value && p->vx == x && p->vn == n;
+    p->vx = NULL;
+    int st = relative && !byvalue ? prior_into(p, n, x, &p->wjets, &p->wcap) : OPTSCHED_OK;
     if (st) return st;
     for (size_t i = 0; i < n; i++) {
         double w = 1.0;
         if (p->s.compute_clock) w *= p->B_ref / u[2 * i + 1];
-        if (relative) w *= p->rel_scale / (fmax(0.0, p->wjets[i * (size_t)C]) + p->rel_floor);
+        if (relative)
+            w *= p->rel_scale /
+                 (fmax(0.0, byvalue ? p->vprev[i] : p->wjets[i * (size_t)C]) + p->rel_floor);
         r0[i] *= w;
         for (int k = 0; k < C; k++) coef[i * (size_t)C + (size_t)k] *= w;
     }
@@ -662,5 +682,6 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p)
     free(p->anchor_y);
     free(p->wjets);
     free(p->mjets);
+    free(p->vprev);
     free(p);
 }
