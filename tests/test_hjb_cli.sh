@@ -185,6 +185,10 @@ SEL="--modes 1 --budget 4 --preset accurate --rounds 4 --iters 300 --batch 128 -
 $O hjb train $SEL --weights "$tmp/s1" --json >"$tmp/s1.out.json" || bad "train (selection) exit"
 check_json "selection run: the last round validates best" "$tmp/s1.out.json" \
   "d['stats']['selected_iteration'] == 1200 and min(v['mc_mean'] for v in d['stats']['validation']) == d['stats']['validation'][-1]['mc_mean']"
+# the accurate preset's parking face: on at one mode, off (not refused) at two
+check_json "accurate preset, one mode: the parking face" "$tmp/s1.out.json" "d['train']['park_face']"
+$O hjb train --modes 2 --preset accurate --rounds 1 --iters 5 --batch 32 --select-paths 10 --weights "$tmp/acc2" --json >"$tmp/acc2.json" || bad "train (accurate, two modes) exit"
+check_json "accurate preset, two modes: no parking face" "$tmp/acc2.json" "not d['train']['park_face']"
 # each validation records the network's V(a0) beside its policy's loss; at iteration 0 the
 # network is the pace prior, whose value is the exact loss of the constant schedule eta_max,
 # B = clamp(C/T) = 1 (moment equations, optsched eval)

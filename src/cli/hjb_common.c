@@ -19,7 +19,8 @@
  * reaches); "quick" is a tiny network for smoke runs (`optsched paper --quick`); "accurate" trains
  * from the pace prior for 40 rounds × 4,000 iterations with on-policy points, box points on the
  * reachable set, the compute-clock relative residual and an exact boundary, no structural
- * penalties — the converging setting at K = 1 (about 7 minutes there on 2 cores). */
+ * penalties, and at one mode the parking face — the converging setting at K = 1 (about 10
+ * minutes there on one core). */
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
     .precision = "f32", .init = "constant", .lambda_bc = 100,                                   \
@@ -34,7 +35,7 @@ static const hjb_train_opts presets[] = {
     {PRESET_COMMON, .preset = "accurate", .prior = "pace", .rounds = 40, .iters = 4000, .batch = 512,
      .width = 32, .layers = 2, .lr = 2e-3, .lr_decay = 0.1, .path_frac = 0.5, .select_paths = 1000,
      .onpolicy_frac = 0.5, .compute_clock = 1, .relative = 0.3, .exact_boundary = 1,
-     .reachable = 1, .lambda_struct = 0},
+     .reachable = 1, .lambda_struct = 0, .park_face = 1 /* one mode only: preset_for */},
 };
 #undef PRESET_COMMON
 
@@ -236,6 +237,14 @@ static int build(hjb_session *h, optsched_error *err)
     return OPTSCHED_OK;
 }
 
+/* A preset's options for the session's model: its parking face is a boundary of one mode
+ * only (asked for by flag with more modes, it is refused in build). */
+static void preset_for(hjb_session *h, const hjb_train_opts *pre)
+{
+    h->o = *pre;
+    if (h->o.park_face && h->params.modes != 1) h->o.park_face = 0;
+}
+
 int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, optsched_error *err)
 {
     memset(h, 0, sizeof *h);
@@ -246,7 +255,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
                                   "--preset: expected fast, accurate or paper (or quick, a tiny "
                                   "network for smoke runs), got '%s'",
                                   c->preset);
-    h->o = *pre;
+    preset_for(h, pre);
     if (strcmp(c->precision, "f32") && strcmp(c->precision, "f64"))
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--precision: expected f32 or f64, got '%s'", c->precision);
@@ -352,7 +361,10 @@ int hjb_session_new_opts(hjb_session *h, const optsched_model_params *p, const c
     if (!pre)
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "preset: expected fast, accurate, paper or quick, got '%s'", preset);
-    h->o = *pre;
+    if (o)
+        h->o = *o;
+    else
+        preset_for(h, pre);
     h->o.seed = seed;
     optsched_mc_options_default(&h->mc);
     h->mc.seed = seed;
