@@ -82,11 +82,11 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     t[n++] = (cli_arg){"--spread-starts", CLI_INT, &c->spread_starts, "[0,1000]",
                        "each validation also runs the evaluated policy from N initial states a0_k u_k, u_k log-uniform in [0.1, 1] (select-paths/N paths each); their states join the on-policy points (0: off)", 0};
     t[n++] = (cli_arg){"--park-face", CLI_FLAG, &c->park_face, NULL,
-                       "one mode: a third of the boundary points on a = 0, where the optimum parks, with parking's exact value", 0};
+                       "one mode: a third of the boundary points on a = 0, where the optimum parks, with parking's exact value (on in the accurate preset at one mode)", 0};
     t[n++] = (cli_arg){"--fold", CLI_FLAG, &c->fold, NULL,
                        "one mode: the network sees |a| (V is even in a) and a = 0 is the parking face, so the value's kink there is the edge of the network's domain", 0};
     t[n++] = (cli_arg){"--stretch", CLI_DOUBLE, &c->stretch, "[0,10]",
-                       "the network's a_k = |a0_k| psi(x_k), psi(x) = x sqrt(x^2 + D^2)/sqrt(1 + D^2): near a = 0 it sees x ~ sign(a) sqrt(|a|), so the value's kink there is D times smaller (0: off, else at least 0.001; needs --lambda-struct 0)", 0};
+                       "the network's a_k = |a0_k| psi(x_k), psi(x) = x sqrt(x^2 + X^2)/sqrt(1 + X^2): beyond X it sees x ~ sign(a) sqrt(|a|/|a0|), so the value's kink at a = 0 is X times weaker (0: off, else at least 0.001; needs --lambda-struct 0)", 0};
     t[n++] = (cli_arg){"--reachable", CLI_FLAG, &c->reachable, NULL,
                        "draw the box's (r, t) over the reachable set r <= C - B_min t only", 0};
     t[n++] = (cli_arg){"--exact-boundary", CLI_FLAG, &c->exact_boundary, NULL,
