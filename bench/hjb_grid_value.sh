@@ -63,8 +63,6 @@ echo "grid: $O hjb-grid --modes $K --budget $C $gridflags --paths 4000 --seed 7 
 if [ -n "$coarse" ]; then
   "$O" hjb-grid --modes "$K" --budget "$C" $coarse --paths 10 --seed 7 --at "$states" --json \
     >"$tmp/coarse.json" || { echo "FAILED: hjb-grid (coarse)"; exit 1; }
-else
-  cp "$tmp/grid.json" "$tmp/coarse.json"
 fi
 IFS=, read -ra SS <<<"$states"
 mcflags=""
@@ -83,19 +81,21 @@ import json, sys, statistics
 g = json.load(open(sys.argv[1]))
 dgm = [l.split() for l in open(sys.argv[2])]
 d = json.load(open(sys.argv[3]))
-c = json.load(open(sys.argv[4]))
+import os
+c = json.load(open(sys.argv[4])) if os.path.exists(sys.argv[4]) else None  # no coarse grid at K = 2
 K = len(g['at'][0]['state']) - 2
 head = ' '.join(f"{'a' + str(k + 1) if K > 1 else 'a':>5}" for k in range(K))
 pol = len(dgm[0]) > 1
 print(f"{head} {'r':>5} {'t':>5} {'V grid':>11} {'grid change':>11} {'V DGM':>11} {'rel. diff':>9}"
       + (f" {'DGM policy from the state (MC +- SE)':>38}" if pol else ""))
 errs = []
-for e, ec, row in zip(g['at'], c['at'], dgm):
+for e, ec, row in zip(g['at'], c['at'] if c else [None] * len(dgm), dgm):
     v = float(row[0])
     rel = v / e['V'] - 1
     errs.append(abs(rel))
     st = ' '.join(f"{x:5.2f}" for x in e['state'])
-    print(f"{st} {e['V']:11.6g} {100 * (ec['V'] / e['V'] - 1):+10.2f}% {v:11.6g} {100 * rel:+8.2f}%"
+    change = f"{100 * (ec['V'] / e['V'] - 1):+10.2f}%" if ec else f"{'-':>11}"
+    print(f"{st} {e['V']:11.6g} {change} {v:11.6g} {100 * rel:+8.2f}%"
           + (f" {float(row[1]):24.6g} +- {float(row[2]):.2g}" if pol else ""))
 print(f"largest |rel. diff| {100 * max(errs):.2f}%, median {100 * statistics.median(errs):.2f}%, "
       f"within 2%: {sum(x <= 0.02 for x in errs)} of {len(errs)}")

@@ -88,6 +88,19 @@ static void stretch_a(double delta, double s, double x, double *a, double *a1, d
     *a2 = s * x * (2 * x * x + 3 * d2) / (q * q * q * N);
 }
 
+/* The model's a_k at network coordinate x_k, with a' = da/dx and a'' (the identity unless
+ * stretched; folded, x_k is |a_k| and stays so). */
+static void a_of_x(const optsched_hjb_problem *p, int k, double x, double *a, double *a1, double *a2)
+{
+    if (p->s.stretch > 0) {
+        stretch_a(p->s.stretch, p->ascale[k], x, a, a1, a2);
+    } else {
+        *a = x;
+        *a1 = 1.0;
+        *a2 = 0.0;
+    }
+}
+
 /* The network's a-coordinates x[K] of a[K] (in place allowed). */
 static void input_a(const optsched_hjb_problem *p, const double *a, double *x)
 {
@@ -110,10 +123,7 @@ void optsched_hjb_state(const optsched_hjb_problem *p, const double *x, double *
 {
     for (int k = 0; k < p->m->K; k++) {
         double a1, a2;
-        if (p->s.stretch > 0)
-            stretch_a(p->s.stretch, p->ascale[k], x[k], &a[k], &a1, &a2);
-        else
-            a[k] = x[k];
+        a_of_x(p, k, x[k], &a[k], &a1, &a2);
     }
 }
 
@@ -384,10 +394,10 @@ static int residual(void *ctx, size_t n, const double *x, const double *u, doubl
     optsched_hjb_problem *p = ctx;
     const optsched_model *m = p->m;
     const int K = m->K, d = K + 2, C = NCH(K);
-    double a[OPTSCHED_MAX_MODES];
+    double a[OPTSCHED_MAX_MODES], a1[OPTSCHED_MAX_MODES], a2[OPTSCHED_MAX_MODES];
     for (size_t i = 0; i < n; i++) {
         const double eta = u[2 * i], B = u[2 * i + 1];
-        optsched_hjb_state(p, x + i * d, a);
+        for (int k = 0; k < K; k++) a_of_x(p, k, x[i * d + k], &a[k], &a1[k], &a2[k]);
         const double g = optsched_model_ell(m, a) + m->sigma2, q = eta * eta / (2.0 * B);
         double *c = coef + i * C;
         r0[i] = 0;
@@ -396,10 +406,8 @@ static int residual(void *ctx, size_t n, const double *x, const double *u, doubl
             c[CH_A(k)] = -eta * m->lambda[k] * m->P * a[k];
             c[CH_AA(K, k)] = q * m->lambda[k] * g;
             if (p->s.stretch > 0) { /* c_A V_a + c_AA V_aa in V_x, V_xx (unscale's chain rule) */
-                double ak, a1, a2;
-                stretch_a(p->s.stretch, p->ascale[k], x[i * d + k], &ak, &a1, &a2);
-                c[CH_A(k)] = c[CH_A(k)] / a1 - c[CH_AA(K, k)] * a2 / (a1 * a1 * a1);
-                c[CH_AA(K, k)] /= a1 * a1;
+                c[CH_A(k)] = c[CH_A(k)] / a1[k] - c[CH_AA(K, k)] * a2[k] / (a1[k] * a1[k] * a1[k]);
+                c[CH_AA(K, k)] /= a1[k] * a1[k];
             }
         }
         c[CH_R(K)] = -B / m->C;
