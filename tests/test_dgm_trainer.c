@@ -1,6 +1,6 @@
 /* DGM solver: checkpoint / resume gives bit-identical final weights, results do not depend on
  * the thread count, checkpoints are verified on load, options are checked by name; the value
- * data term and the prior (a toy problem). */
+ * data term, the prior and per-point boundary weights (a toy problem). */
 #include "check.h"
 #include "optsched/dgm.h"
 #include "nn/dgm_internal.h"
@@ -194,6 +194,47 @@ static void data_case(int with_prior, int with_mult)
     optsched_dgm_solver_destroy(s);
 }
 
+/* Boundary weights: targets 0 and 1 at alternate points with weights 3 and 1 (chosen from the
+ * target the engine passes, before any prior is subtracted) and nothing else to fit: the
+ * weighted least-squares V is the weighted mean, 0.25 everywhere (0.5 unweighted). */
+static int alt_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x, double *t)
+{
+    for (size_t i = 0; i < n; i++) t[i] = (double)(i % 2);
+    return toy_points(ctx, rng, n, x);
+}
+static int alt_weight(void *ctx, size_t n, const double *x, const double *t, double *w)
+{
+    (void)ctx; (void)x;
+    for (size_t i = 0; i < n; i++) w[i] = t[i] == 0 ? 3.0 : 1.0;
+    return 0;
+}
+
+static void boundary_weight_case(int weighted, int with_prior)
+{
+    static const int second[1] = {0};
+    optsched_dgm_problem tp = {.name = "toy", .dim = 2, .nsecond = 1, .second = second, .ncontrols = 1,
+                               .sample_interior = toy_points, .sample_boundary = alt_boundary,
+                               .improve = toy_improve, .residual = toy_residual,
+                               .prior = with_prior ? toy_prior : NULL,
+                               .boundary_weight = weighted ? alt_weight : NULL};
+    optsched_error err;
+    optsched_dgm_solver *s = optsched_dgm_solver_create(&tp, &err);
+    const char *o[][2] = {{"precision", "f64"}, {"width", "16"}, {"layers", "1"}, {"rounds", "1"},
+                          {"iters", "1500"}, {"warmup", "0"}, {"batch", "16"}, {"batch_bc", "256"},
+                          {"lambda_bc", "1"}, {"lambda_struct", "0"}, {"lr", "5e-3"}, {"lr_decay", "0.01"},
+                          {"seed", "3"}};
+    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
+        CHECK_OK(optsched_dgm_solver_set(s, o[i][0], o[i][1], &err), err);
+    CHECK_OK(optsched_dgm_solver_solve(s, &err), err);
+    double x[2 * 5] = {0.1, 0.2, 0.5, 0.5, 0.9, 0.1, 0.3, 0.8, 0.7, 0.6}, jets[4 * 5];
+    CHECK_OK(optsched_dgm_solver_eval(s, 5, x, jets, &err), err);
+    for (int i = 0; i < 5; i++)
+        CHECK_ABS(jets[4 * i], weighted ? 0.25 : 0.5, 0.03,
+                  weighted ? (with_prior ? "boundary weights 3:1 with a prior: the weighted mean" : "boundary weights 3:1: the weighted mean")
+                           : "unweighted boundary: the mean");
+    optsched_dgm_solver_destroy(s);
+}
+
 /* A problem the multiplier must solve through the residual alone: V_x1 = f on [0,1]², with
  * V = V0 = x0² on x1 = 0 held exactly by S = x1 (no boundary loss), f = sin(x0 + 1) from the
  * exact V* = x0² + x1 sin(x0 + 1) (unique: the data on x1 = 0 fix each line x0 = const). */
@@ -253,6 +294,9 @@ int main(void)
     data_case(1, 0);
     data_case(1, 1);
     multiplier_pde_case();
+    boundary_weight_case(0, 0);
+    boundary_weight_case(1, 0);
+    boundary_weight_case(1, 1);
     /* the transpose of the product rule, exactly: <P(S) jn, dv> = <jn, P(S)ᵀ dv> for random
      * jets (dim 5, second derivatives in inputs 0, 3, 4), to rounding */
     {

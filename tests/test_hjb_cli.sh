@@ -150,6 +150,16 @@ $O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --l
 check_json "--park-face: recorded, not folded" "$tmp/pf.json" "d['train']['park_face'] and not d['train']['fold'] and d['train']['relative_to'] == 'prior'"
 $O hjb train --modes 1 --budget 4 --rounds 2 --iters 50 --batch 64 --width 8 --layers 2 --relative 0.05 --relative-to value --weights "$tmp/rv" --json >"$tmp/rv.json" || bad "train --relative-to value exit"
 check_json "--relative-to value: recorded, finite loss" "$tmp/rv.json" "d['train']['relative_to'] == 'value' and d['train']['relative'] == 0.05 and d['stats']['loss'] == d['stats']['loss']"
+# --relative-boundary: recorded; with the parking face it trains another network; with an exact
+# boundary and no parking face (two modes) the penalty's faces are held exactly, so the weights
+# are those of the run without it, bit for bit
+$O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --park-face --relative 0.05 --weights "$tmp/rb0" >/dev/null || bad "train (park face, relative) exit"
+$O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --park-face --relative 0.05 --relative-boundary --weights "$tmp/rb1" --json >"$tmp/rb1.json" || bad "train --relative-boundary exit"
+check_json "--relative-boundary: recorded" "$tmp/rb1.json" "d['train']['relative_boundary'] and d['stats']['loss'] == d['stats']['loss']"
+cmp -s "$tmp/rb0" "$tmp/rb1" && bad "--relative-boundary changed nothing at the parking face" || ok "--relative-boundary: the parking face weighted, another network"
+$O hjb train --modes 2 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --relative 0.05 --exact-boundary --weights "$tmp/rb2" >/dev/null || bad "train (exact boundary, relative) exit"
+$O hjb train --modes 2 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --relative 0.05 --exact-boundary --relative-boundary --weights "$tmp/rb3" >/dev/null || bad "train (exact boundary, --relative-boundary) exit"
+cmp -s "$tmp/rb2" "$tmp/rb3" && ok "--relative-boundary with an exact boundary: the same weights" || bad "--relative-boundary moved an exactly held boundary"
 # --stretch: recorded; eval's dV/da and d2V/da2 (the chain rule through the stretched
 # coordinate) against central differences of eval's own V in a (f64 network; steps 1e-4 and
 # 1e-3, tolerances 1e-6 and 1e-4 relative to the derivative's scale)
@@ -248,6 +258,7 @@ expect2 "--stretch: expected a number in \[0,10\]" hjb train --weights "$tmp/c" 
 expect2 "--stretch: needs --lambda-struct 0" hjb train --weights "$tmp/c" --stretch 0.1
 expect2 "--relative-to: expected prior or value, got 'net'" hjb train --weights "$tmp/c" --relative 0.3 --relative-to net
 expect2 "--relative-to value: needs a relative residual" hjb train --weights "$tmp/c" --relative-to value
+expect2 "--relative-boundary: needs a relative residual" hjb train --weights "$tmp/c" --relative-boundary
 expect2 "--stretch: not with --fold" hjb train --weights "$tmp/c" --modes 1 --fold --stretch 0.1 --lambda-struct 0
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none
 expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none

@@ -139,6 +139,28 @@ int main(void)
             ok &= fabs(rv[i] - wr * r00[i]) <= 1e-14 * (1 + fabs(wr * r00[i]));
         }
         CHECK(ok, "relative_value: without improve's values, the prior's weight");
+        CHECK(pv.boundary_weight == NULL, "boundary weights without relative_boundary");
+        optsched_hjb_problem_free(hv);
+
+        /* relative_boundary: the boundary penalty's weight ((V0(x0) + f)/(g + f))² with g the
+         * target (a negative one counts as 0), only with a relative residual */
+        sv.relative_boundary = 1;
+        hv = optsched_hjb_problem_create(m, &sv, &pv, &err);
+        CHECK(hv != NULL && pv.boundary_weight != NULL, "plug-in (relative_boundary): %s", err.msg);
+        static double g[N], wb[N];
+        for (int i = 0; i < N; i++) g[i] = i == 0 ? -1e-3 : 0.5 * V00 * (i - 1) / N;
+        CHECK_OK(pv.boundary_weight(pv.ctx, N, x, g, wb), err);
+        ok = 1;
+        for (int i = 0; i < N; i++) {
+            const double q = (V00 + f) / (fmax(g[i], 0.0) + f);
+            ok &= fabs(wb[i] - q * q) <= 1e-14 * q * q;
+        }
+        CHECK(ok && wb[0] == wb[1], "relative_boundary: weights ((V0(x0) + f)/(g + f))^2");
+        optsched_hjb_problem_free(hv);
+        sv.relative = 0;
+        sv.relative_value = 0;
+        hv = optsched_hjb_problem_create(m, &sv, &pv, &err);
+        CHECK(hv != NULL && pv.boundary_weight == NULL, "relative_boundary without a relative residual: unweighted");
         optsched_hjb_problem_free(hv);
     }
 

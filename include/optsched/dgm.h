@@ -231,6 +231,14 @@ typedef struct optsched_dgm_problem {
      * cost-to-go, say, which are unbiased but noisy. NULL: none. */
     int (*sample_data)(void *ctx, const optsched_dgm_rng *rng, size_t n, double *x,
                        double *target, size_t *got);
+
+    /* Optional weights of the boundary loss, w[n] >= 0, for the points and targets that
+     * sample_boundary has just given (before any prior is subtracted): the loss is then
+     * lam_bc * mean w (V - target)^2 — for a residual weighted relative to the value, the
+     * same relative weight on the boundary, so that neither outweighs the other where the
+     * value is small. NULL: 1. */
+    int (*boundary_weight)(void *ctx, size_t n, const double *x, const double *target,
+                           double *w);
 } optsched_dgm_problem;
 
 /* ---------------------------------------------------------------------------------------

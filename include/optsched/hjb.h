@@ -121,6 +121,12 @@ typedef struct {
      * and the normalisation stay the prior's at x0. Points whose controls come from the
      * round-0 policy (no improve) fall back to the prior. 0: the prior. */
     int relative_value;
+    /* With relative > 0. 1: the boundary penalty is weighted alike, each point's error
+     * (V − g) divided by (g + f)/(V0(x0) + f) with g its target, so that where the value is
+     * small (the parking face, g ~ 0) the interior's relative weight does not outweigh the
+     * condition that holds the value's level there. With an exact boundary only the parking
+     * face has a penalty. 0: the boundary penalty unweighted. */
+    int relative_boundary;
     /* 1: V = V0 + S·N with S = (r/C_max)(1 − t/T_span) — times (V0 + f)/(V0(x0) + f) when
      * relative > 0 — so the boundary condition holds exactly (V0, the prior, meets it) and
      * the network's output is a correction relative to V0. The residual has no zeroth-order

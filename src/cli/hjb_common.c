@@ -101,6 +101,8 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
     c->relative_to = "prior";
     t[n++] = (cli_arg){"--relative-to", CLI_STRING, &c->relative_to, NULL,
                        "with --relative: prior (default) or value (the frozen policy's value at each point; the prior's floor)", 0};
+    t[n++] = (cli_arg){"--relative-boundary", CLI_FLAG, &c->relative_boundary, NULL,
+                       "with --relative: the boundary penalty relative to its target too (the parking face's ~0 weighed like the residual near it)", 0};
     t[n++] = (cli_arg){"--lr-decay", CLI_DOUBLE, &c->lr_decay, "(0,1]",
                        "learning-rate factor over each round (1: constant)", 0};
     t[n++] = (cli_arg){"--lambda-bc", CLI_DOUBLE, &c->lambda_bc, "[0,inf)", "boundary weight", 0};
@@ -164,6 +166,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.compute_clock = h->o.compute_clock;
     samp.relative = h->o.relative;
     samp.relative_value = h->o.relative_value;
+    samp.relative_boundary = h->o.relative_boundary;
     samp.exact_boundary = h->o.exact_boundary;
     samp.terminal_power = h->o.terminal_power;
     samp.reachable = h->o.reachable;
@@ -294,6 +297,10 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
                                       "--relative-to: expected prior or value, got '%s'", c->relative_to);
         h->o.relative_value = !strcmp(c->relative_to, "value");
     }
+    if (c->relative_boundary) h->o.relative_boundary = 1;
+    if (h->o.relative_boundary && !(h->o.relative > 0))
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--relative-boundary: needs a relative residual, --relative in (0,inf)");
     if (h->o.relative_value && !(h->o.relative > 0))
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--relative-to value: needs a relative residual, --relative in (0,inf)");
@@ -424,6 +431,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddStringToObject(t, "clock", o->compute_clock ? "compute" : "wall");
     cJSON_AddNumberToObject(t, "relative", o->relative);
     cJSON_AddStringToObject(t, "relative_to", o->relative_value ? "value" : "prior");
+    cJSON_AddBoolToObject(t, "relative_boundary", o->relative_boundary);
     cJSON_AddBoolToObject(t, "exact_boundary", o->exact_boundary);
     cJSON_AddNumberToObject(t, "terminal_power", o->terminal_power);
     cJSON_AddBoolToObject(t, "reachable", o->reachable);
@@ -996,6 +1004,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->relative = num(t, "relative", 0);
     const char *rt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "relative_to"));
     o->relative_value = rt && !strcmp(rt, "value");
+    o->relative_boundary = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "relative_boundary"));
     o->exact_boundary = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "exact_boundary"));
     o->terminal_power = num(t, "terminal_power", 1);
     o->reachable = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "reachable"));

@@ -20,13 +20,13 @@ typedef struct {
     const char *clock; /* residual clock: "wall" or "compute" */
     const char *greedy; /* the greedy policy's minimiser: "box", "frontier" or "best" */
     int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary,
-        reachable, spread_starts, fold, park_face;
+        reachable, spread_starts, fold, park_face, relative_boundary;
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
         warmup, terminal_power, stretch;
     const char *relative_to; /* "prior" or "value" */
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 32
+#define HJB_TRAIN_FLAGS 33
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -54,6 +54,7 @@ typedef struct {
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */
     int relative_value;   /* 1: relative to the frozen policy's value instead (hjb.h) */
+    int relative_boundary; /* 1: the boundary penalty weighted relative to its target too (hjb.h) */
     uint64_t seed;
 } hjb_train_opts;
 

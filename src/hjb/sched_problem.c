@@ -62,7 +62,8 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .controls = OPTSCHED_HJB_CONTROLS_BOX, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
         .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0, .terminal_power = 1.0,
-        .evaluate_prior = 0, .fold = 0, .park_face = 0, .stretch = 0.0, .relative_value = 0};
+        .evaluate_prior = 0, .fold = 0, .park_face = 0, .stretch = 0.0, .relative_value = 0,
+        .relative_boundary = 0};
 }
 
 const optsched_model *optsched_hjb_problem_model(const optsched_hjb_problem *p)
@@ -313,6 +314,19 @@ static int sample_boundary(void *ctx, const optsched_dgm_rng *rng, size_t n, dou
             target[i] = optsched_model_ell(p->m, xi) + p->m->tail;
         }
         network_a(p, xi);
+    }
+    return OPTSCHED_OK;
+}
+
+/* The boundary penalty relative to the value (hjb.h, relative_boundary): the residual's
+ * relative weight with the point's target in place of V, squared as the error is. */
+static int boundary_weight(void *ctx, size_t n, const double *x, const double *target, double *w)
+{
+    const optsched_hjb_problem *p = ctx;
+    (void)x;
+    for (size_t i = 0; i < n; i++) {
+        const double q = p->rel_scale / (fmax(0.0, target[i]) + p->rel_floor);
+        w[i] = q * q;
     }
     return OPTSCHED_OK;
 }
@@ -672,6 +686,7 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         .prior = p->prior || p->track ? prior : NULL,
         .multiplier = p->s.exact_boundary ? multiplier : NULL,
         .sample_data = sample_data,
+        .boundary_weight = p->s.relative_boundary && p->rel_scale > 0 ? boundary_weight : NULL,
     };
     return p;
 }

@@ -38,13 +38,14 @@ typedef struct {
     ADAM *adam;
     WORK *wi, *wb, *we; /* interior (jets, grad), boundary (value, grad), evaluation (jets) */
     REAL *grad, *xr, *xbr, *jr;
-    double *x, *xb, *tb, *jd, *u, *r0, *coef, *pde, *pen;
+    double *x, *xb, *tb, *bw, *jd, *u, *r0, *coef, *pde, *pen;
     double *pj, *pt; /* prior jets at the interior batch; prior scratch for evaluations */
     double *ms, *mt; /* multiplier jets at the interior batch; multiplier scratch */
 } F(tstate);
 
 typedef struct {
     const double *target;
+    const double *w; /* [n] per-point weights (the plug-in's boundary_weight), or NULL: 1 */
     double scale; /* lambda_bc / nb */
     const double *mult; /* [n][mstride] multiplier jets (value in channel 0), or NULL */
     size_t mstride;
@@ -56,9 +57,10 @@ static double F(bc_loss)(void *ctx, size_t p0, size_t n, int C, const double *je
     double s = 0;
     for (size_t p = 0; p < n; p++) {
         const double S = c->mult ? c->mult[(p0 + p) * c->mstride] : 1.0;
+        const double sc = c->w ? c->scale * c->w[p0 + p] : c->scale;
         double e = S * jets[p * C] - c->target[p0 + p];
-        s += c->scale * e * e;
-        djets[p * C] = 2 * c->scale * e * S;
+        s += sc * e * e;
+        djets[p * C] = 2 * sc * e * S;
     }
     return s;
 }
@@ -147,7 +149,7 @@ static void F(tdestroy)(void *sv)
     F(optsched_dgm_work_free)(s->wb);
     F(optsched_dgm_work_free)(s->we);
     free(s->grad); free(s->xr); free(s->xbr); free(s->jr);
-    free(s->x); free(s->xb); free(s->tb); free(s->jd); free(s->u); free(s->r0); free(s->coef);
+    free(s->x); free(s->xb); free(s->tb); free(s->bw); free(s->jd); free(s->u); free(s->r0); free(s->coef);
     free(s->pde); free(s->pen); free(s->pj); free(s->pt); free(s->ms); free(s->mt);
     free(s);
 }
@@ -179,6 +181,7 @@ static void *F(tcreate)(const optsched_dgm_problem *prob, const dgm_opts *o, opt
     s->x = malloc(n * d * sizeof(double));
     s->xb = malloc(nb * d * sizeof(double));
     s->tb = malloc(nb * sizeof(double));
+    s->bw = malloc(nb * sizeof(double));
     s->jd = malloc(n * C * sizeof(double));
     s->u = malloc(n * nu * sizeof(double));
     s->r0 = malloc(n * sizeof(double));
@@ -193,7 +196,7 @@ static void *F(tcreate)(const optsched_dgm_problem *prob, const dgm_opts *o, opt
         s->ms = malloc(n * C * sizeof(double));
         s->mt = malloc((n > nb ? n : nb) * C * sizeof(double));
     }
-    if (!s->grad || !s->xr || !s->xbr || !s->jr || !s->x || !s->xb || !s->tb || !s->jd || !s->u ||
+    if (!s->grad || !s->xr || !s->xbr || !s->jr || !s->x || !s->xb || !s->tb || !s->bw || !s->jd || !s->u ||
         !s->r0 || !s->coef || !s->pde || !s->pen || (prob->prior && (!s->pj || !s->pt)) ||
         (prob->multiplier && (!s->ms || !s->mt))) {
         F(tdestroy)(s);
@@ -269,12 +272,15 @@ static int F(tstep)(void *sv, int64_t it, int round, int warm, dgm_losses *out, 
     if ((st = pr->sample_boundary(pr->ctx, &rb, nb, s->xb, s->tb)))
         return optsched_error_set(err, st, "dgm problem '%s': sample_boundary failed", pr->name);
     for (size_t i = 0; i < nb * d; i++) s->xbr[i] = (REAL)s->xb[i];
+    if (pr->boundary_weight && (st = pr->boundary_weight(pr->ctx, nb, s->xb, s->tb, s->bw)))
+        return optsched_error_set(err, st, "dgm problem '%s': boundary_weight failed", pr->name);
     if (pr->prior) { /* the network fits the boundary data minus the prior */
         if ((st = F(prior_of)(s, nb, s->xb, s->pt, err))) return st;
         for (size_t i = 0; i < nb; i++) s->tb[i] -= s->pt[i * (size_t)s->C];
     }
     if (pr->multiplier && (st = F(mult_of)(s, nb, s->xb, s->mt, err))) return st;
-    F(bc_ctx) bc = {s->tb, s->o.lambda_bc / (double)nb, pr->multiplier ? s->mt : NULL, (size_t)s->C};
+    F(bc_ctx) bc = {s->tb, pr->boundary_weight ? s->bw : NULL, s->o.lambda_bc / (double)nb,
+                    pr->multiplier ? s->mt : NULL, (size_t)s->C};
     if ((st = F(optsched_dgm_value_and_grad)(s->grad, &out->bc, s->wb, s->net, nb, s->xbr,
                                              F(bc_loss), &bc, 0, err)))
         return st;
@@ -325,7 +331,7 @@ static int F(tstep)(void *sv, int64_t it, int round, int warm, dgm_losses *out, 
                 for (size_t i = 0; i < got; i++) s->tb[i] -= s->pt[i * (size_t)s->C];
             }
             if (pr->multiplier && (st = F(mult_of)(s, got, s->xb, s->mt, err))) return st;
-            F(bc_ctx) dc = {s->tb, s->o.lambda_data / (double)got, pr->multiplier ? s->mt : NULL,
+            F(bc_ctx) dc = {s->tb, NULL, s->o.lambda_data / (double)got, pr->multiplier ? s->mt : NULL,
                             (size_t)s->C};
             double dl;
             if ((st = F(optsched_dgm_value_and_grad)(s->grad, &dl, s->wb, s->net, got, s->xbr,
