@@ -14,6 +14,7 @@
 #   MODES=2: C_max = BUDGET (20), ten states along where runs from a0 go (a1/a2/r/t below);
 #     grid 101^2 x 200 x 161 (about 2 GB, 1.5 min; it is 3-5% above its 61^2 x 100 x 81 values,
 #     so still a few percent above the converged value).
+# With several networks the mean of their values is scored as well, with the scatter between them.
 # POLICY=1 adds, per state, the Monte Carlo loss of the network's own policy started there
 # (4,000 paths, seed 11): a value below both that loss and the grid's optimum is an
 # evaluation error, not a better policy.
@@ -67,7 +68,9 @@ fi
 IFS=, read -ra SS <<<"$states"
 mcflags=""
 [ "${POLICY:-0}" = 1 ] && mcflags="--paths 4000 --seed 11"
+nw=0
 for W in $WS; do
+nw=$((nw + 1))
 : >"$tmp/dgm.txt"
 for st in "${SS[@]}"; do
   "$O" hjb eval --weights "$W" --state "$st" $mcflags --json \
@@ -104,4 +107,26 @@ print(f"V(a0, C, 0): grid {g['value']:.6g}, DGM {d['diagnostics']['V0']:.6g}; po
       f"(4000 paths): grid {g['mc']['mean']:.6g} ± {g['mc']['stderr']:.2g} (seed 7), "
       f"DGM {mc['mean']:.6g} ± {mc['stderr']:.2g}")
 PY
+cp "$tmp/dgm.txt" "$tmp/dgm_$nw.txt"
 done
+# Several networks: their mean V at each state (the seed-to-seed scatter is the error measured
+# above; the mean shows what of it is common to the networks, a bias, and what averages out)
+if [ "$nw" -gt 1 ]; then
+echo "== mean of the $nw networks"
+"$PY" - "$tmp/grid.json" "$tmp"/dgm_*.txt <<'PY'
+import json, sys, statistics
+g = json.load(open(sys.argv[1]))
+runs = [[float(l.split()[0]) for l in open(f)] for f in sys.argv[2:]]
+print(f"{'state':>17} {'V grid':>11} {'mean V':>11} {'rel. diff':>9} {'sd over networks':>17}")
+errs = []
+for i, e in enumerate(g['at']):
+    vs = [r[i] for r in runs]
+    m = statistics.mean(vs)
+    rel = m / e['V'] - 1
+    errs.append(abs(rel))
+    st = ' '.join(f"{x:5.2f}" for x in e['state'])
+    print(f"{st:>17} {e['V']:11.6g} {m:11.6g} {100 * rel:+8.2f}% {100 * statistics.stdev(vs) / e['V']:16.2f}%")
+print(f"mean of {len(runs)}: largest |rel. diff| {100 * max(errs):.2f}%, median {100 * statistics.median(errs):.2f}%, "
+      f"within 2%: {sum(x <= 0.02 for x in errs)} of {len(errs)}")
+PY
+fi

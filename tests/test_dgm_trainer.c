@@ -1,6 +1,6 @@
 /* DGM solver: checkpoint / resume gives bit-identical final weights, results do not depend on
  * the thread count, checkpoints are verified on load, options are checked by name; the value
- * data term, the prior and per-point boundary weights (a toy problem). */
+ * data term, the prior and per-point boundary weights (a toy problem); ensembles. */
 #include "check.h"
 #include "optsched/dgm.h"
 #include "nn/dgm_internal.h"
@@ -328,6 +328,37 @@ int main(void)
 
     resume_case("f32", dir);
     resume_case("f64", dir);
+
+    /* An ensemble: eval reports the mean of the members' jets (to rounding), the members
+     * themselves unchanged; it is not trained; a solver is not its own member. */
+    {
+        optsched_dgm_solver *e1 = make("f64", NULL, 0), *e2 = make("f64", NULL, 0);
+        CHECK_OK(optsched_dgm_solver_set(e2, "seed", "8", &err), err);
+        CHECK_OK(optsched_dgm_solver_solve(e1, &err), err);
+        CHECK_OK(optsched_dgm_solver_solve(e2, &err), err);
+        enum { NE = 7 };
+        const size_t C = (size_t)(1 + P.dim + P.nsecond);
+        double xe[NE * 8], j1[NE * 16], j2[NE * 16], je[NE * 16];
+        for (int i = 0; i < NE * P.dim; i++) xe[i] = 0.1 + 0.8 * (double)((i * 37) % 11) / 11.0;
+        CHECK_OK(optsched_dgm_solver_eval(e1, NE, xe, j1, &err), err);
+        CHECK_OK(optsched_dgm_solver_eval(e2, NE, xe, j2, &err), err);
+        CHECK(optsched_dgm_solver_add_member(e1, e1, &err) == OPTSCHED_EINVAL, "a solver as its own member");
+        CHECK_OK(optsched_dgm_solver_add_member(e1, e2, &err), err);
+        CHECK_OK(optsched_dgm_solver_eval(e1, NE, xe, je, &err), err);
+        int ok = 1, differ = 0;
+        for (size_t i = 0; i < NE * C; i++) {
+            ok &= fabs(je[i] - 0.5 * (j1[i] + j2[i])) <= 1e-15 * (fabs(j1[i]) + fabs(j2[i]));
+            differ |= j1[i] != j2[i];
+        }
+        CHECK(ok && differ, "ensemble: the mean of two networks' jets (that differ: %d)", differ);
+        CHECK_OK(optsched_dgm_solver_eval(e2, NE, xe, je, &err), err);
+        CHECK(!memcmp(je, j2, NE * C * sizeof *je), "ensemble: the member's own jets unchanged");
+        CHECK(optsched_dgm_solver_add_member(e2, e1, &err) == OPTSCHED_EINVAL, "an ensemble as a member");
+        CHECK(optsched_dgm_solver_solve(e1, &err) == OPTSCHED_EINVAL && strstr(err.msg, "ensemble"),
+              "an ensemble trained (%s)", err.msg);
+        optsched_dgm_solver_destroy(e1);
+        optsched_dgm_solver_destroy(e2);
+    }
 
     /* Training changes the weights. */
     {

@@ -153,13 +153,22 @@ check_json "--relative-to value: recorded, finite loss" "$tmp/rv.json" "d['train
 # --relative-boundary: recorded; with the parking face it trains another network; with an exact
 # boundary and no parking face (two modes) the penalty's faces are held exactly, so the weights
 # are those of the run without it, bit for bit
-$O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --park-face --relative 0.05 --weights "$tmp/rb0" >/dev/null || bad "train (park face, relative) exit"
-$O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --park-face --relative 0.05 --relative-boundary --weights "$tmp/rb1" --json >"$tmp/rb1.json" || bad "train --relative-boundary exit"
+$O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --park-face --relative 0.05 --select-paths 0 --weights "$tmp/rb0" >/dev/null || bad "train (park face, relative) exit"
+$O hjb train --modes 1 --budget 4 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --park-face --relative 0.05 --select-paths 0 --relative-boundary --weights "$tmp/rb1" --json >"$tmp/rb1.json" || bad "train --relative-boundary exit"
 check_json "--relative-boundary: recorded" "$tmp/rb1.json" "d['train']['relative_boundary'] and d['stats']['loss'] == d['stats']['loss']"
 cmp -s "$tmp/rb0" "$tmp/rb1" && bad "--relative-boundary changed nothing at the parking face" || ok "--relative-boundary: the parking face weighted, another network"
 $O hjb train --modes 2 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --relative 0.05 --exact-boundary --weights "$tmp/rb2" >/dev/null || bad "train (exact boundary, relative) exit"
 $O hjb train --modes 2 --rounds 1 --iters 50 --batch 64 --width 8 --layers 2 --relative 0.05 --exact-boundary --relative-boundary --weights "$tmp/rb3" >/dev/null || bad "train (exact boundary, --relative-boundary) exit"
 cmp -s "$tmp/rb2" "$tmp/rb3" && ok "--relative-boundary with an exact boundary: the same weights" || bad "--relative-boundary moved an exactly held boundary"
+# an ensemble (--weights W1,W2): eval's V and derivatives are the mean of the two networks' (to
+# rounding, 1e-12 relative), diagnose reports it; networks of another model are refused
+$O hjb eval --weights "$tmp/rb0" --state 0.3/3/1 --json >"$tmp/en0.json" || bad "eval rb0 exit"
+$O hjb eval --weights "$tmp/rb1" --state 0.3/3/1 --json >"$tmp/en1.json" || bad "eval rb1 exit"
+$O hjb eval --weights "$tmp/rb0,$tmp/rb1" --state 0.3/3/1 --json >"$tmp/en.json" || bad "eval (ensemble) exit"
+check_json "ensemble: V, dV/da, d2V/da2, dV/dr, dV/dt the mean of the networks'" "$tmp/en.json" \
+  "(lambda a, b: all(abs(d[k] - (a[k] + b[k]) / 2) <= 1e-12 * (abs(a[k]) + abs(b[k])) for k in ('V', 'dV_dr', 'dV_dt')) and abs(d['dV_da'][0] - (a['dV_da'][0] + b['dV_da'][0]) / 2) <= 1e-12 * abs(a['dV_da'][0]) and abs(d['d2V_da2'][0] - (a['d2V_da2'][0] + b['d2V_da2'][0]) / 2) <= 1e-12 * (abs(a['d2V_da2'][0]) + abs(b['d2V_da2'][0])) and a['V'] != b['V'])(json.load(open('$tmp/en0.json')), json.load(open('$tmp/en1.json')))"
+$O hjb diagnose --weights "$tmp/rb0,$tmp/rb1" --points 200 --paths 200 --json >"$tmp/end.json" || bad "diagnose (ensemble) exit"
+check_json "ensemble: diagnose reports two networks" "$tmp/end.json" "d['networks'] == 2 and d['mc']['paths'] == 200"
 # --stretch: recorded; eval's dV/da and d2V/da2 (the chain rule through the stretched
 # coordinate) against central differences of eval's own V in a (f64 network; steps 1e-4 and
 # 1e-3, tolerances 1e-6 and 1e-4 relative to the derivative's scale)
@@ -259,6 +268,7 @@ expect2 "--stretch: needs --lambda-struct 0" hjb train --weights "$tmp/c" --stre
 expect2 "--relative-to: expected prior or value, got 'net'" hjb train --weights "$tmp/c" --relative 0.3 --relative-to net
 expect2 "--relative-to value: needs a relative residual" hjb train --weights "$tmp/c" --relative-to value
 expect2 "--relative-boundary: needs a relative residual" hjb train --weights "$tmp/c" --relative-boundary
+expect2 "--weights: '$tmp/rb2' was trained for another model" hjb eval --weights "$tmp/rb0,$tmp/rb2" --state 0.3/3/1
 expect2 "--stretch: not with --fold" hjb train --weights "$tmp/c" --modes 1 --fold --stretch 0.1 --lambda-struct 0
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none
 expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none

@@ -289,6 +289,15 @@ void optsched_dgm_solver_get_stats(const optsched_dgm_solver *s, optsched_dgm_st
 /* Jets jets[n][C] (C = 1 + dim + nsecond) of the current network at x[n][dim]. */
 int optsched_dgm_solver_eval(optsched_dgm_solver *s, size_t n, const double *x, double *jets,
                              optsched_error *err);
+/* An ensemble: from now on eval (and controls, and everything built on them) reports the
+ * mean of this solver's jets and member's, each the jets of its own V = V0 + S·N — exact,
+ * the jets being linear in V: the mean value's gradient and curvature, and the greedy policy
+ * of the mean value. The member must take the same inputs (dim and nsecond equal; the caller
+ * makes sure they mean the same states) and outlive this solver, which does not own it.
+ * A solver with members is not trained (solve: EINVAL). At most OPTSCHED_DGM_MAX_MEMBERS. */
+#define OPTSCHED_DGM_MAX_MEMBERS 63
+int optsched_dgm_solver_add_member(optsched_dgm_solver *s, optsched_dgm_solver *member,
+                                   optsched_error *err);
 /* Controls u[n][ncontrols] of the current network's greedy policy at x[n][dim]. */
 int optsched_dgm_solver_controls(optsched_dgm_solver *s, size_t n, const double *x, double *u,
                                  optsched_error *err);

@@ -380,6 +380,8 @@ int hjb_session_new_opts(hjb_session *h, const optsched_model_params *p, const c
 
 void hjb_session_free(hjb_session *h)
 {
+    for (int i = 0; i < h->nmembers; i++) hjb_session_free(&h->members[i]);
+    free(h->members);
     free(h->val);
     free(h->best_params);
     optsched_dgm_solver_destroy(h->solver);
@@ -929,8 +931,56 @@ static double num(const cJSON *o, const char *k, double def)
     return def;
 }
 
+/* Two sessions' networks take the same inputs for the same states: one model, one input map. */
+static int same_states(const hjb_session *a, const hjb_session *b)
+{
+    const optsched_model *x = a->m, *y = b->m;
+    int same = x->K == y->K && x->alpha == y->alpha && x->P == y->P && x->sigma2 == y->sigma2 &&
+               x->tail == y->tail && x->C == y->C && x->T == y->T && x->eta_min == y->eta_min &&
+               x->eta_max == y->eta_max && x->B_min == y->B_min && x->B_max == y->B_max &&
+               a->o.fold == b->o.fold && a->o.stretch == b->o.stretch;
+    for (int k = 0; same && k < x->K; k++) same = x->a0[k] == y->a0[k] && x->lambda[k] == y->lambda[k];
+    return same;
+}
+
+/* "W1,W2,...": W1's session with the others as members of its solver (an ensemble whose V
+ * is the mean of theirs; docs/HJB.md). */
+static int load_ensemble(hjb_session *h, const char *list, optsched_error *err)
+{
+    char *copy = strdup(list);
+    if (!copy) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+    int n = 1;
+    for (const char *c = copy; *c; c++) n += *c == ',';
+    char *save = NULL, *name = strtok_r(copy, ",", &save);
+    int st = name && *name ? hjb_session_load(h, name, err)
+                           : optsched_error_set(err, OPTSCHED_EINVAL, "--weights: an empty name in '%s'", list);
+    if (!st && n - 1 > OPTSCHED_DGM_MAX_MEMBERS)
+        st = optsched_error_set(err, OPTSCHED_EINVAL, "--weights: at most %d networks, got %d",
+                                OPTSCHED_DGM_MAX_MEMBERS + 1, n);
+    if (!st && !(h->members = calloc((size_t)n - 1, sizeof *h->members)))
+        st = optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+    while (!st && (name = strtok_r(NULL, ",", &save))) {
+        hjb_session *m = &h->members[h->nmembers];
+        st = hjb_session_load(m, name, err);
+        if (st)
+            hjb_session_free(m); /* what it loaded before it failed */
+        else
+            h->nmembers++;
+        if (!st && !same_states(h, m))
+            st = optsched_error_set(err, OPTSCHED_EINVAL,
+                                    "--weights: '%s' was trained for another model or input map than '%s' (an ensemble needs the same model, --fold and --stretch)",
+                                    name, h->weights);
+        if (!st) st = optsched_dgm_solver_add_member(h->solver, m->solver, err);
+    }
+    if (!st && h->nmembers != n - 1)
+        st = optsched_error_set(err, OPTSCHED_EINVAL, "--weights: an empty name in '%s'", list);
+    free(copy);
+    return st;
+}
+
 int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
 {
+    if (strchr(weights, ',')) return load_ensemble(h, weights, err);
     memset(h, 0, sizeof *h);
     snprintf(h->weights, sizeof h->weights, "%s", weights);
     char path[1100];
@@ -1204,6 +1254,7 @@ cJSON *hjb_report_json(const hjb_session *h, const hjb_report *r, int with_train
     cJSON_AddNumberToObject(doc, "t_end", r->mc.t_end_mean);
     cJSON_AddNumberToObject(doc, "V0", r->d.V0);
     cJSON_AddStringToObject(doc, "greedy", controls_name(h->o.controls)); /* the policy's minimiser */
+    cJSON_AddNumberToObject(doc, "networks", 1 + h->nmembers); /* > 1: an ensemble's mean value */
     cJSON *sch = cJSON_AddObjectToObject(doc, "schedule");
     const char *names[2][5] = {{"eta", "eta_q10", "eta_q50", "eta_q90", NULL},
                                {"B", "B_q10", "B_q50", "B_q90", NULL}};
@@ -1255,6 +1306,7 @@ cJSON *hjb_report_json(const hjb_session *h, const hjb_report *r, int with_train
 
 void hjb_report_print(const hjb_session *h, const hjb_report *r, FILE *f)
 {
+    if (h->nmembers) fprintf(f, "ensemble             the mean value of %d networks\n", 1 + h->nmembers);
     fprintf(f, "V(a0, C_max, 0)      %.6f\n", r->d.V0);
     fprintf(f, "policy loss (MC)     %.6f ± %.6f (SE), %d paths, seed %llu; compute used %.4g\n",
             r->mc.mean, r->mc.se, r->mc.paths, (unsigned long long)h->mc.seed, r->mc.compute_mean);
@@ -1278,7 +1330,7 @@ void hjb_report_print(const hjb_session *h, const hjb_report *r, FILE *f)
             r->d.boundary_mse_budget);
     fprintf(f, "mean B(t) monotone   %s (%.1f%% of steps non-decreasing)\n",
             r->b_monotone ? "yes" : "no", 100 * r->b_increase_frac);
-    if (h->nval) {
+    if (h->nval && !h->nmembers) { /* (each member of an ensemble has its own) */
         fprintf(f, "selection            greedy policy validated on %d held-out paths at iterations",
                 h->o.select_paths);
         for (int i = 0; i < h->nval; i++) {

@@ -73,7 +73,7 @@ const hjb_train_opts *hjb_preset_find(const char *name);
  * any other name is returned as it is. */
 const char *hjb_prior_resolve(const char *prior, double horizon);
 
-typedef struct {
+typedef struct hjb_session {
     optsched_model_params params;
     optsched_model *m;
     optsched_hjb_problem *hp;
@@ -88,6 +88,10 @@ typedef struct {
     int nval, best;           /* best: index into val, -1 before any */
     double *best_params;
     int64_t selected_iter;    /* the iteration whose network was kept at the end, -1: last */
+    /* an ensemble (hjb_session_load of "W1,W2,..."): the other networks' sessions, whose
+     * solvers are members of this one's (optsched_dgm_solver_add_member) */
+    struct hjb_session *members;
+    int nmembers;
 } hjb_session;
 
 /* A new session from flags: the preset, then the flags given explicitly. */

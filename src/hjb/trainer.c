@@ -22,6 +22,11 @@ struct optsched_dgm_solver {
     double ring[3][RING];
     int nring, rpos;
     double seconds;
+    /* an ensemble's other members (not owned) and the scratch their jets go to */
+    optsched_dgm_solver *members[OPTSCHED_DGM_MAX_MEMBERS];
+    int nmembers;
+    double *mjets;
+    size_t mcap;
 };
 
 enum { T_INT, T_DBL, T_STR, T_PREC };
@@ -108,6 +113,7 @@ void optsched_dgm_solver_destroy(optsched_dgm_solver *s)
 {
     if (!s) return;
     if (s->st) s->be->destroy(s->st);
+    free(s->mjets);
     free(s);
 }
 
@@ -201,6 +207,8 @@ int optsched_dgm_solver_load(optsched_dgm_solver *s, const char *path, optsched_
 
 int optsched_dgm_solver_solve(optsched_dgm_solver *s, optsched_error *err)
 {
+    if (s->nmembers)
+        return optsched_error_set(err, OPTSCHED_EINVAL, "dgm: an ensemble is not trained (train each member)");
     int st = ensure(s, err);
     if (st) return st;
     const dgm_opts *o = &s->o;
@@ -265,8 +273,36 @@ int optsched_dgm_solver_eval(optsched_dgm_solver *s, size_t n, const double *x, 
                              optsched_error *err)
 {
     int st = ensure(s, err);
-    if (st) return st;
-    return s->be->eval(s->st, n, x, jets, err);
+    if (st || (st = s->be->eval(s->st, n, x, jets, err)) || !s->nmembers) return st;
+    const size_t C = (size_t)(1 + s->prob.dim + s->prob.nsecond);
+    if (n > s->mcap) {
+        double *w = realloc(s->mjets, n * C * sizeof *w);
+        if (!w) return optsched_error_set(err, OPTSCHED_ENOMEM, "dgm: out of memory (ensemble)");
+        s->mjets = w;
+        s->mcap = n;
+    }
+    for (int k = 0; k < s->nmembers; k++) { /* summed in member order: deterministic */
+        if ((st = optsched_dgm_solver_eval(s->members[k], n, x, s->mjets, err))) return st;
+        for (size_t i = 0; i < n * C; i++) jets[i] += s->mjets[i];
+    }
+    const double inv = 1.0 / (1 + s->nmembers);
+    for (size_t i = 0; i < n * C; i++) jets[i] *= inv;
+    return OPTSCHED_OK;
+}
+
+int optsched_dgm_solver_add_member(optsched_dgm_solver *s, optsched_dgm_solver *member,
+                                   optsched_error *err)
+{
+    if (!member || member == s || member->nmembers)
+        return optsched_error_set(err, OPTSCHED_EINVAL, "dgm: a member must be another single network");
+    if (member->prob.dim != s->prob.dim || member->prob.nsecond != s->prob.nsecond)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "dgm: a member with %d inputs and %d second derivatives, this network %d and %d",
+                                  member->prob.dim, member->prob.nsecond, s->prob.dim, s->prob.nsecond);
+    if (s->nmembers >= OPTSCHED_DGM_MAX_MEMBERS)
+        return optsched_error_set(err, OPTSCHED_EINVAL, "dgm: at most %d members", OPTSCHED_DGM_MAX_MEMBERS + 1);
+    s->members[s->nmembers++] = member;
+    return OPTSCHED_OK;
 }
 
 int optsched_dgm_solver_controls(optsched_dgm_solver *s, size_t n, const double *x, double *u,
