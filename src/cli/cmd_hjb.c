@@ -25,7 +25,9 @@ static const char *usage =
     "diagnose: HJB residual, convexity, monotonicity, boundary errors on held-out points, and\n"
     "          the DP gap against the Monte Carlo loss of the extracted policy.\n"
     "eval:     V and its derivatives (model coordinates) and the optimal controls at a state;\n"
-    "          with --paths, the Monte Carlo loss of the network's policy started there.";
+    "          with --paths, the Monte Carlo loss of the network's policy started there.\n"
+    "Both take --weights W1,W2,... for an ensemble of networks trained for the same model:\n"
+    "          V is the mean of theirs, the policy the greedy policy of that mean.";
 
 static int train(int argc, char **argv)
 {
@@ -68,7 +70,7 @@ static int diagnose(int argc, char **argv)
     int points = 5000, paths = 2000, json = 0, steps = 0;
     double seed = 42;
     cli_arg table[] = {
-        {"--weights", CLI_STRING, &weights, NULL, "trained network (from hjb train)", 0},
+        {"--weights", CLI_STRING, &weights, NULL, "trained network (from hjb train); W1,W2,...: an ensemble, the mean of their values", 0},
         {"--points", CLI_INT, &points, "[1,10000000]", "held-out points (5000)", 0},
         {"--paths", CLI_INT, &paths, "[1,100000000]", "Monte Carlo paths for the DP gap (2000)", 0},
         {"--seed", CLI_DOUBLE, &seed, "[0,9007199254740992]", "Monte Carlo seed (42)", 0},
@@ -105,7 +107,7 @@ static int eval(int argc, char **argv)
     int json = 0, paths = 0, steps = 0;
     double seed = 42;
     cli_arg table[] = {
-        {"--weights", CLI_STRING, &weights, NULL, "trained network (from hjb train)", 0},
+        {"--weights", CLI_STRING, &weights, NULL, "trained network (from hjb train); W1,W2,...: an ensemble, the mean of their values", 0},
         {"--state", CLI_STRING, &state, NULL, "a_1/.../a_K/r/t", 0},
         {"--paths", CLI_INT, &paths, "[0,100000000]",
          "Monte Carlo paths of the policy from the state (0: none)", 0},
