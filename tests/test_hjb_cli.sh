@@ -269,6 +269,7 @@ expect2 "--relative-to: expected prior or value, got 'net'" hjb train --weights 
 expect2 "--relative-to value: needs a relative residual" hjb train --weights "$tmp/c" --relative-to value
 expect2 "--relative-boundary: needs a relative residual" hjb train --weights "$tmp/c" --relative-boundary
 expect2 "--weights: '$tmp/rb2' was trained for another model" hjb eval --weights "$tmp/rb0,$tmp/rb2" --state 0.3/3/1
+expect2 "--weights: one file to train" hjb train --weights "$tmp/rb0,$tmp/rb1" --resume
 expect2 "--stretch: not with --fold" hjb train --weights "$tmp/c" --modes 1 --fold --stretch 0.1 --lambda-struct 0
 expect2 "--relative: needs a prior" hjb train --weights "$tmp/c" --relative 0.3 --prior none
 expect2 "--exact-boundary: needs a prior" hjb train --weights "$tmp/c" --exact-boundary --prior none

@@ -49,6 +49,10 @@ static int train(int argc, char **argv)
     int st = c.weights
                  ? OPTSCHED_OK
                  : optsched_error_set(&err, OPTSCHED_EINVAL, "--weights: required (a file path)");
+    if (!st && strchr(c.weights, ','))
+        st = optsched_error_set(&err, OPTSCHED_EINVAL,
+                                "--weights: one file to train, got '%s' (an ensemble W1,W2,... is for eval and diagnose)",
+                                c.weights);
     if (!st && resume) st = hjb_session_load(&h, c.weights, &err);
     if (!st && !resume) st = hjb_session_new(&h, &c, table, n, &err);
     if (!st) st = hjb_session_train(&h, every, isatty(2), &err);

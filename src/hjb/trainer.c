@@ -300,7 +300,8 @@ int optsched_dgm_solver_add_member(optsched_dgm_solver *s, optsched_dgm_solver *
                                   "dgm: a member with %d inputs and %d second derivatives, this network %d and %d",
                                   member->prob.dim, member->prob.nsecond, s->prob.dim, s->prob.nsecond);
     if (s->nmembers >= OPTSCHED_DGM_MAX_MEMBERS)
-        return optsched_error_set(err, OPTSCHED_EINVAL, "dgm: at most %d members", OPTSCHED_DGM_MAX_MEMBERS + 1);
+        return optsched_error_set(err, OPTSCHED_EINVAL, "dgm: at most %d networks in an ensemble",
+                                  OPTSCHED_DGM_MAX_MEMBERS + 1);
     s->members[s->nmembers++] = member;
     return OPTSCHED_OK;
 }

@@ -38,7 +38,8 @@ typedef struct {
     ADAM *adam;
     WORK *wi, *wb, *we; /* interior (jets, grad), boundary (value, grad), evaluation (jets) */
     REAL *grad, *xr, *xbr, *jr;
-    double *x, *xb, *tb, *bw, *jd, *u, *r0, *coef, *pde, *pen;
+    double *x, *xb, *tb, *jd, *u, *r0, *coef, *pde, *pen;
+    double *bw; /* the boundary points' weights (the plug-in's boundary_weight) */
     double *pj, *pt; /* prior jets at the interior batch; prior scratch for evaluations */
     double *ms, *mt; /* multiplier jets at the interior batch; multiplier scratch */
 } F(tstate);
