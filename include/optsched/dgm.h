@@ -298,6 +298,8 @@ int optsched_dgm_solver_eval(optsched_dgm_solver *s, size_t n, const double *x, 
 #define OPTSCHED_DGM_MAX_MEMBERS 63
 int optsched_dgm_solver_add_member(optsched_dgm_solver *s, optsched_dgm_solver *member,
                                    optsched_error *err);
+/* The problem the solver was created for (its copy). */
+const optsched_dgm_problem *optsched_dgm_solver_problem(const optsched_dgm_solver *s);
 /* Controls u[n][ncontrols] of the current network's greedy policy at x[n][dim]. */
 int optsched_dgm_solver_controls(optsched_dgm_solver *s, size_t n, const double *x, double *u,
                                  optsched_error *err);
@@ -310,6 +312,31 @@ size_t optsched_dgm_solver_params(const optsched_dgm_solver *s, double *out);
  * return to an earlier network chosen by validation. The frozen policy, Adam's moments and
  * the iteration count are left as they are. */
 int optsched_dgm_solver_set_params(optsched_dgm_solver *s, const double *in, optsched_error *err);
+
+/* ---------------------------------------------------------------------------------------
+ * A refinement stage (two-stage training). A network trained by Adam fits its target to
+ * about a fixed fraction of its output's scale; where the value is small against that scale
+ * the fraction is a large relative error. A second network whose output is scaled to the
+ * first's error takes the fit that much further: the refined problem is the base problem
+ * with the frozen solver's V1 (its own prior and multiplier included) as the prior and
+ * scale·S as the multiplier (S the base problem's, 1 without one), so that
+ *     V = V1 + scale · S · N2,
+ * N2 starting at zero. Its round 0 improves on V1: trained for one round, N2 evaluates V1's
+ * greedy policy with the controls frozen, and every jet the refined solver reports is that of
+ * the sum. Samplers, residual, improvement, penalties, value data and boundary weights are
+ * the base problem's. `frozen` must not be trained while the refined solver lives; `r` holds
+ * what the callbacks need and must outlive the solver made from `out`. */
+typedef struct optsched_dgm_refine {
+    optsched_dgm_problem base;
+    optsched_dgm_solver *frozen;
+    double scale;
+} optsched_dgm_refine;
+
+/* Fills r and *out (scale > 0 and finite; frozen a solver of the same input dimension and
+ * second derivatives as base). */
+int optsched_dgm_refine_problem(optsched_dgm_problem *out, optsched_dgm_refine *r,
+                                const optsched_dgm_problem *base, optsched_dgm_solver *frozen,
+                                double scale, optsched_error *err);
 
 /* ---------------------------------------------------------------------------------------
  * Merton's portfolio problem: maximise E[U(W_T)], U(w) = w^(1-gamma)/(1-gamma), over the

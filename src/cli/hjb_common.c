@@ -24,7 +24,7 @@
 /* what every preset shares */
 #define PRESET_COMMON                                                                          \
     .precision = "f32", .init = "constant", .lambda_bc = 100,                                   \
-    .lambda_data = 1, .warmup = 0.15, .terminal_power = 1, .seed = 42, .chunk = OPTSCHED_DGM_CHUNK_DEFAULT
+    .lambda_data = 1, .warmup = 0.15, .terminal_power = 1, .stage2_scale = 0.01, .seed = 42, .chunk = OPTSCHED_DGM_CHUNK_DEFAULT
 static const hjb_train_opts presets[] = {
     {PRESET_COMMON, .preset = "paper", .prior = "none", .lambda_struct = 50, .rounds = 5, .iters = 4000, .batch = 2048,
      .width = 128, .layers = 3, .lr = 1e-3, .lr_decay = 1},
@@ -103,6 +103,13 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "with --relative: prior (default) or value (the frozen policy's value at each point; the prior's floor)", 0};
     t[n++] = (cli_arg){"--relative-boundary", CLI_FLAG, &c->relative_boundary, NULL,
                        "with --relative: the boundary penalty relative to its target too (the parking face's ~0 weighed like the residual near it)", 0};
+    c->keep = "best";
+    t[n++] = (cli_arg){"--keep", CLI_STRING, &c->keep, NULL,
+                       "the network kept at the end: best (the one whose policy validated best) or last", 0};
+    t[n++] = (cli_arg){"--stage2", CLI_INT, &c->stage2, "[0,100000000]",
+                       "after policy iteration, N iterations of a second network V = V1 + scale S N2 that evaluates the kept network's greedy policy (0: off)", 0};
+    t[n++] = (cli_arg){"--stage2-scale", CLI_DOUBLE, &c->stage2_scale, "(0,1]",
+                       "the second-stage network's output scale S x E, S the first's multiplier (0.01)", 0};
     t[n++] = (cli_arg){"--lr-decay", CLI_DOUBLE, &c->lr_decay, "(0,1]",
                        "learning-rate factor over each round (1: constant)", 0};
     t[n++] = (cli_arg){"--lambda-bc", CLI_DOUBLE, &c->lambda_bc, "[0,inf)", "boundary weight", 0};
@@ -149,10 +156,14 @@ static int seen(const cli_arg *t, int n, const char *name)
     return a && a->seen;
 }
 
+static int solver_options(optsched_dgm_solver *s, const hjb_train_opts *o, int rounds, int iters,
+                          uint64_t seed, double warmup, optsched_error *err);
+
 static int build(hjb_session *h, optsched_error *err)
 {
     h->best = -1;
     h->selected_iter = -1;
+    h->keep_diff = h->keep_se = NAN;
     int st = optsched_model_alloc(&h->m, &h->params, err);
     if (st) return st;
     if ((h->o.fold || h->o.park_face) && h->m->K != 1)
@@ -216,16 +227,24 @@ static int build(hjb_session *h, optsched_error *err)
     if (!h->hp) return err ? err->code : OPTSCHED_ENOMEM;
     h->solver = optsched_dgm_solver_create(&h->prob, err);
     if (!h->solver) return err && err->code ? err->code : OPTSCHED_EFAIL;
-    const hjb_train_opts *o = &h->o;
-    optsched_dgm_solver *s = h->solver;
+    return solver_options(h->solver, &h->o, h->o.rounds, h->o.iters, h->o.seed, h->o.warmup, err);
+}
+
+/* The engine options of a session's solver: the first stage's, or with (1, stage2,
+ * seed + 1, 0) the refinement stage's (one round, no boundary-only warm-up: the boundary
+ * is the first stage's already). */
+static int solver_options(optsched_dgm_solver *s, const hjb_train_opts *o, int rounds, int iters,
+                          uint64_t seed, double warmup, optsched_error *err)
+{
+    int st;
     if ((st = optsched_dgm_solver_set(s, "precision", o->precision, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "rounds", o->rounds, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "iters", o->iters, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "rounds", rounds, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "iters", iters, err))) return st;
     if ((st = optsched_dgm_solver_set_int(s, "batch", o->batch, err))) return st;
     if ((st = optsched_dgm_solver_set_int(s, "width", o->width, err))) return st;
     if ((st = optsched_dgm_solver_set_int(s, "layers", o->layers, err))) return st;
     if ((st = optsched_dgm_solver_set_int(s, "chunk", o->chunk, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "seed", (long)o->seed, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "seed", (long)seed, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "lr", o->lr, err))) return st;
     if ((st = optsched_dgm_solver_set_double(s, "lr_decay", o->lr_decay > 0 ? o->lr_decay : 1, err)))
         return st;
@@ -236,8 +255,7 @@ static int build(hjb_session *h, optsched_error *err)
     if ((st = optsched_dgm_solver_set_double(s, "lambda_data", o->mc_values ? o->lambda_data : 0.0,
                                              err)))
         return st;
-    if ((st = optsched_dgm_solver_set_double(s, "warmup", o->warmup, err))) return st;
-    return OPTSCHED_OK;
+    return optsched_dgm_solver_set_double(s, "warmup", warmup, err);
 }
 
 /* A preset's options for the session's model: its parking face is a boundary of one mode
@@ -318,6 +336,13 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--spread-starts: expected at most --select-paths (%d), got %d",
                                   h->o.select_paths, h->o.spread_starts);
+    if (seen(t, n, "--keep")) {
+        if (strcmp(c->keep, "best") && strcmp(c->keep, "last"))
+            return optsched_error_set(err, OPTSCHED_EINVAL, "--keep: expected best or last, got '%s'", c->keep);
+        h->o.keep_last = !strcmp(c->keep, "last");
+    }
+    if (seen(t, n, "--stage2")) h->o.stage2 = c->stage2;
+    if (seen(t, n, "--stage2-scale")) h->o.stage2_scale = c->stage2_scale;
     if (seen(t, n, "--lambda-bc")) h->o.lambda_bc = c->lambda_bc;
     if (seen(t, n, "--lambda-struct")) h->o.lambda_struct = c->lambda_struct;
     if (seen(t, n, "--warmup")) h->o.warmup = c->warmup;
@@ -384,7 +409,10 @@ void hjb_session_free(hjb_session *h)
     free(h->members);
     free(h->val);
     free(h->best_params);
+    free(h->best_loss);
+    free(h->last_loss);
     optsched_dgm_solver_destroy(h->solver);
+    optsched_dgm_solver_destroy(h->stage1); /* after the solver whose prior it is */
     optsched_hjb_problem_free(h->hp);
     optsched_schedule_clear(&h->initial);
     optsched_model_free(h->m);
@@ -448,6 +476,9 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddNumberToObject(t, "lambda_struct", o->lambda_struct);
     cJSON_AddNumberToObject(t, "warmup", o->warmup);
     cJSON_AddStringToObject(t, "greedy", o->greedy_best ? "best" : controls_name(o->controls));
+    cJSON_AddStringToObject(t, "keep", o->keep_last ? "last" : "best");
+    cJSON_AddNumberToObject(t, "stage2", o->stage2);
+    cJSON_AddNumberToObject(t, "stage2_scale", o->stage2_scale);
     cJSON_AddNumberToObject(t, "seed", (double)o->seed);
     return t;
 }
@@ -495,7 +526,7 @@ cJSON *hjb_session_json(const hjb_session *h)
     cJSON_AddItemToObject(doc, "model", cli_json_model(h->m));
     cJSON_AddItemToObject(doc, "train", train_json(&h->o));
     optsched_dgm_stats st;
-    optsched_dgm_solver_get_stats(h->solver, &st);
+    optsched_dgm_solver_get_stats(h->stage1 ? h->stage1 : h->solver, &st);
     cJSON *s = cJSON_AddObjectToObject(doc, "stats");
     cJSON_AddNumberToObject(s, "iterations", (double)st.iter);
     cJSON_AddNumberToObject(s, "iterations_total", (double)st.iter_total);
@@ -511,6 +542,23 @@ cJSON *hjb_session_json(const hjb_session *h)
         if (st.finished)
             cJSON_AddNumberToObject(s, "selected_iteration",
                                     (double)(h->selected_iter >= 0 ? h->selected_iter : st.iter));
+        if (isfinite(h->keep_diff)) { /* keep last: how the last compared with the best */
+            cJSON *k = cJSON_AddObjectToObject(s, "last_minus_best");
+            cJSON_AddNumberToObject(k, "mean", h->keep_diff);
+            cJSON_AddNumberToObject(k, "stderr", h->keep_se);
+        }
+    }
+    if (h->stage1) {
+        optsched_dgm_stats rs;
+        optsched_dgm_solver_get_stats(h->solver, &rs);
+        cJSON *r = cJSON_AddObjectToObject(doc, "stage2");
+        cJSON_AddNumberToObject(r, "iterations", (double)rs.iter);
+        cJSON_AddNumberToObject(r, "iterations_total", (double)rs.iter_total);
+        cJSON_AddBoolToObject(r, "finished", rs.finished);
+        cJSON_AddNumberToObject(r, "loss", rs.loss);
+        cJSON_AddNumberToObject(r, "loss_pde", rs.loss_pde);
+        cJSON_AddNumberToObject(r, "loss_bc", rs.loss_bc);
+        cJSON_AddNumberToObject(r, "seconds", rs.seconds);
     }
     if (h->weights[0]) cJSON_AddStringToObject(doc, "weights", h->weights);
     return doc;
@@ -519,7 +567,7 @@ cJSON *hjb_session_json(const hjb_session *h)
 void hjb_session_print(const hjb_session *h, FILE *f)
 {
     optsched_dgm_stats st;
-    optsched_dgm_solver_get_stats(h->solver, &st);
+    optsched_dgm_solver_get_stats(h->stage1 ? h->stage1 : h->solver, &st);
     fprintf(
         f,
         "trained        %lld of %lld iterations (%s preset: %d rounds × %d, batch %d, %d×%d, %s)\n",
@@ -528,6 +576,13 @@ void hjb_session_print(const hjb_session *h, FILE *f)
     fprintf(f, "loss           %.4g (pde %.4g, boundary %.4g, structure %.4g)\n", st.loss,
             st.loss_pde, st.loss_bc, st.loss_struct);
     fprintf(f, "time           %.1f s in this process\n", st.seconds);
+    if (h->stage1) {
+        optsched_dgm_stats rs;
+        optsched_dgm_solver_get_stats(h->solver, &rs);
+        fprintf(f, "stage 2        %lld of %lld iterations (scale %g), loss %.4g (pde %.4g), %.1f s\n",
+                (long long)rs.iter, (long long)rs.iter_total, h->o.stage2_scale, rs.loss, rs.loss_pde,
+                rs.seconds);
+    }
     if (h->weights[0]) fprintf(f, "weights        %s (+ .json)\n", h->weights);
 }
 
@@ -722,8 +777,8 @@ static int read_values(hjb_session *h, optsched_error *err)
     return st;
 }
 
-/* V(a0, C_max, 0) of the current network. */
-static int value_at_start(hjb_session *h, double *V, optsched_error *err)
+/* V(a0, C_max, 0) of solver s. */
+static int value_of_at_start(hjb_session *h, optsched_dgm_solver *s, double *V, optsched_error *err)
 {
     const optsched_model *m = h->m;
     const int dim = m->K + 2;
@@ -731,12 +786,18 @@ static int value_at_start(hjb_session *h, double *V, optsched_error *err)
     int st = x && jets ? OPTSCHED_OK : optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
     if (!st) {
         optsched_hjb_input(h->hp, m->a0, m->C, 0.0, x);
-        st = optsched_dgm_solver_eval(h->solver, 1, x, jets, err);
+        st = optsched_dgm_solver_eval(s, 1, x, jets, err);
     }
     if (!st) *V = jets[0];
     free(x);
     free(jets);
     return st;
+}
+
+/* V(a0, C_max, 0) of the current network. */
+static int value_at_start(hjb_session *h, double *V, optsched_error *err)
+{
+    return value_of_at_start(h, h->solver, V, err);
 }
 
 /* Monte Carlo of the current network's greedy policy under minimiser `controls` on the
@@ -815,6 +876,62 @@ static int spread_runs(hjb_session *h, int64_t iter, recorder *rc, optsched_mc_r
  * and the validation counts the better of the two; training goes on with the box's (the
  * policy the next round evaluates, whose states the on-policy points and value data take,
  * with those of the spread starts). */
+/* keep_last: WEIGHTS.loss holds the per-path losses of the best and the latest validation
+ * ("OSLOSS1", count, best[count], last[count]), so that a resumed run compares them as an
+ * uninterrupted one would. */
+static int write_losses(const hjb_session *h, optsched_error *err)
+{
+    char path[1100], tmp[1200];
+    snprintf(path, sizeof path, "%s.loss", h->weights);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    const uint64_t n = (uint64_t)h->nloss;
+    int ok = f && fwrite("OSLOSS1", 8, 1, f) == 1 && fwrite(&n, sizeof n, 1, f) == 1 &&
+             fwrite(h->best_loss, sizeof(double), n, f) == n && fwrite(h->last_loss, sizeof(double), n, f) == n;
+    if (f && fclose(f) != 0) ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return optsched_error_set(err, OPTSCHED_EIO, "cannot write '%s' (%s)", path, strerror(errno));
+    }
+    return OPTSCHED_OK;
+}
+
+static int read_losses(hjb_session *h, optsched_error *err)
+{
+    char path[1100], magic[8];
+    snprintf(path, sizeof path, "%s.loss", h->weights);
+    FILE *f = fopen(path, "rb");
+    uint64_t n = 0;
+    int ok = f && fread(magic, 8, 1, f) == 1 && !memcmp(magic, "OSLOSS1", 8) && fread(&n, sizeof n, 1, f) == 1 &&
+             n > 0 && n <= 100000000;
+    if (ok) {
+        h->best_loss = malloc(n * sizeof *h->best_loss);
+        h->last_loss = malloc(n * sizeof *h->last_loss);
+        ok = h->best_loss && h->last_loss && fread(h->best_loss, sizeof(double), n, f) == n &&
+             fread(h->last_loss, sizeof(double), n, f) == n;
+        h->nloss = ok ? (int)n : 0;
+    }
+    if (f) fclose(f);
+    return ok ? OPTSCHED_OK : optsched_error_set(err, OPTSCHED_EIO, "--weights: cannot read '%s'", path);
+}
+
+/* keep_last: the latest validation's per-path losses, and the best's when it is the best. */
+static int keep_losses(hjb_session *h, const optsched_mc_result *res, int is_best, optsched_error *err)
+{
+    if (!h->last_loss) {
+        h->nloss = res->paths;
+        h->best_loss = malloc((size_t)h->nloss * sizeof *h->best_loss);
+        h->last_loss = malloc((size_t)h->nloss * sizeof *h->last_loss);
+        if (!h->best_loss || !h->last_loss) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+    }
+    if (res->paths != h->nloss)
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--keep last: %d validation paths, earlier %d",
+                                  res->paths, h->nloss);
+    memcpy(h->last_loss, res->loss, (size_t)h->nloss * sizeof *h->last_loss);
+    if (is_best) memcpy(h->best_loss, res->loss, (size_t)h->nloss * sizeof *h->best_loss);
+    return h->weights[0] ? write_losses(h, err) : OPTSCHED_OK;
+}
+
 static int validate(hjb_session *h, int64_t iter, optsched_error *err)
 {
     const int record = h->o.mc_values || h->o.onpolicy_frac > 0;
@@ -838,6 +955,9 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
     const hjb_validation rec = {iter, st ? NAN : (w ? m1 : m0), st ? NAN : (w ? s1 : s0), NAN,
                                 cand[w], nc == 2 && !st ? (w ? m0 : m1) : NAN,
                                 nc == 2 && !st ? (w ? s0 : s1) : NAN};
+    const double counted = w ? m1 : m0;
+    if (!st && h->o.keep_last)
+        st = keep_losses(h, &res[w ? ns + 1 : 0], h->best < 0 || counted < h->val[h->best].mean, err);
     for (int i = 0; i < ns + 2; i++) { /* zeroed where no run was made */
         optsched_mc_result_free(&res[i]);
         free(rc[i].x);
@@ -863,8 +983,65 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
     return h->weights[0] ? write_sidecar(h, err) : OPTSCHED_OK;
 }
 
+/* The refinement stage's solver on the session's (first-stage, kept) network, which
+ * becomes h->stage1: from now on h->solver is V = V1 + scale·S·N2. */
+static int refine_begin(hjb_session *h, optsched_error *err)
+{
+    optsched_dgm_solver *s2 = NULL;
+    int st = optsched_dgm_refine_problem(&h->rprob, &h->refine, &h->prob, h->solver,
+                                         h->o.stage2_scale, err);
+    if (!st && !(s2 = optsched_dgm_solver_create(&h->rprob, err)))
+        st = err && err->code ? err->code : OPTSCHED_EFAIL;
+    if (!st) st = solver_options(s2, &h->o, 1, h->o.stage2, h->o.seed + 1, 0.0, err);
+    if (st) {
+        optsched_dgm_solver_destroy(s2);
+        return st;
+    }
+    h->stage1 = h->solver;
+    h->solver = s2;
+    return OPTSCHED_OK;
+}
+
+/* Trains (or continues) the refinement stage to its end, checkpointing to WEIGHTS.stage2. */
+static int refine_train(hjb_session *h, int progress, optsched_error *err)
+{
+    int st = h->stage1 ? OPTSCHED_OK : refine_begin(h, err);
+    optsched_dgm_solver *s = h->solver;
+    char path[1100];
+    snprintf(path, sizeof path, "%s.stage2", h->weights);
+    if (!st && h->weights[0]) st = optsched_dgm_solver_set(s, "checkpoint", path, err);
+    if (!st && h->weights[0])
+        st = optsched_dgm_solver_set_int(s, "checkpoint_every", h->o.stage2 / 10 > 0 ? h->o.stage2 / 10 : 1, err);
+    const long total = h->o.stage2, slice = total / 100 > 0 ? total / 100 : 1;
+    optsched_dgm_stats ds;
+    double t0 = omp_get_wtime();
+    long start = -1;
+    while (!st) {
+        optsched_dgm_solver_get_stats(s, &ds);
+        if (start < 0) start = (long)ds.iter;
+        if (ds.finished || ds.iter >= total) break;
+        long next = (long)ds.iter + slice < total ? (long)ds.iter + slice : total;
+        if ((st = optsched_dgm_solver_set_int(s, "stop_at", next, err))) break;
+        st = optsched_dgm_solver_solve(s, err);
+        if (!st && progress) {
+            optsched_dgm_solver_get_stats(s, &ds);
+            double el = omp_get_wtime() - t0, rate = (ds.iter - start) / fmax(el, 1e-9);
+            fprintf(stderr, "\rstage 2  iter %lld/%ld  loss %.3e (pde %.2e bc %.2e)  ETA %.0fs   ",
+                    (long long)ds.iter, total, ds.loss, ds.loss_pde, ds.loss_bc,
+                    rate > 0 ? (total - ds.iter) / rate : 0.0);
+        }
+    }
+    if (progress) fputc('\n', stderr);
+    if (!st) st = optsched_dgm_solver_set_int(s, "stop_at", 0, err);
+    if (!st && h->weights[0]) st = optsched_dgm_solver_save(s, path, err);
+    if (!st && h->weights[0]) st = write_sidecar(h, err);
+    return st;
+}
+
 int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *err)
 {
+    /* a refinement under way: the first stage finished before it began */
+    if (h->stage1) return refine_train(h, progress, err);
     optsched_dgm_solver *s = h->solver;
     int st = OPTSCHED_OK;
     const long total = (long)h->o.rounds * h->o.iters;
@@ -909,17 +1086,34 @@ int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *e
         }
     }
     if (progress) fputc('\n', stderr);
-    if (!st && select && h->best >= 0 && h->best != h->nval - 1) {
+    int keep_best = !st && select && h->best >= 0 && h->best != h->nval - 1;
+    if (keep_best && h->o.keep_last && h->nloss > 1) {
+        /* the last round's network unless its policy is worse than the best's by more than
+         * two standard errors of the paired difference (the same validation paths) */
+        double m = 0, q = 0;
+        for (int p = 0; p < h->nloss; p++) m += h->last_loss[p] - h->best_loss[p];
+        m /= h->nloss;
+        for (int p = 0; p < h->nloss; p++) {
+            const double d = h->last_loss[p] - h->best_loss[p] - m;
+            q += d * d;
+        }
+        h->keep_diff = m;
+        h->keep_se = sqrt(q / (h->nloss - 1) / h->nloss);
+        keep_best = m > 2 * h->keep_se;
+    }
+    if (keep_best) {
         /* the last round's policy validated worse than an earlier one: keep that one */
         st = optsched_dgm_solver_set_params(s, h->best_params, err);
         h->selected_iter = h->val[h->best].iter;
     }
     /* reports run the kept network with the minimiser it won with (the policies they build
      * take it from here; the problem's own minimiser serves training only) */
-    if (!st && select && h->o.greedy_best && h->best >= 0) h->o.controls = h->val[h->best].controls;
+    if (!st && select && h->o.greedy_best && h->best >= 0)
+        h->o.controls = h->val[h->selected_iter >= 0 ? h->best : h->nval - 1].controls;
     if (!st) st = optsched_dgm_solver_set_int(s, "stop_at", 0, err);
     if (!st && h->weights[0]) st = optsched_dgm_solver_save(s, h->weights, err);
     if (!st && h->weights[0]) st = write_sidecar(h, err);
+    if (!st && h->o.stage2 > 0) st = refine_train(h, progress, err);
     return st;
 }
 
@@ -1068,6 +1262,10 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     o->lambda_bc = num(t, "lambda_bc", 100);
     o->lambda_struct = num(t, "lambda_struct", 50);
     o->warmup = num(t, "warmup", 0.15);
+    const char *kp = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "keep"));
+    o->keep_last = kp && !strcmp(kp, "last");
+    o->stage2 = (int)num(t, "stage2", 0);
+    o->stage2_scale = num(t, "stage2_scale", 0.01);
     /* "greedy" names the minimiser; files from before it had the bool "fixed_point" */
     const char *cn = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "greedy"));
     o->controls = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fixed_point"))
@@ -1100,12 +1298,14 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
      * unfinished run's current iteration there, which must not survive a resume). */
     const double selected =
         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(stats, "finished")) ? num(stats, "selected_iteration", -1) : -1;
+    const cJSON *lb = cJSON_GetObjectItemCaseSensitive(stats, "last_minus_best");
+    const double keep_diff = lb ? num(lb, "mean", NAN) : NAN, keep_se = lb ? num(lb, "stderr", NAN) : NAN;
     cJSON_Delete(doc);
     if (o->greedy_best && nv && selected >= 0) {
         /* a finished run reports its kept network with the minimiser it was kept with (training
          * improves with the box's) */
-        int b = 0;
-        for (int i = 1; i < nv; i++)
+        int b = o->keep_last ? nv - 1 : 0;
+        for (int i = 1; i < nv && !o->keep_last; i++)
             if (val[i].mean < val[b].mean) b = i;
         o->controls = val[b].controls;
     }
@@ -1119,10 +1319,20 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
         if (h->best < 0 || val[i].mean < val[h->best].mean) h->best = i;
     if (!st && h->best >= 0) st = read_best(h, err);
     if (!st && (o->mc_values || o->onpolicy_frac > 0)) st = read_values(h, err);
+    if (!st && o->keep_last && nv) st = read_losses(h, err);
+    h->keep_diff = keep_diff;
+    h->keep_se = keep_se;
     if (!st && nv) {
         optsched_dgm_stats ds;
         optsched_dgm_solver_get_stats(h->solver, &ds);
         if (selected >= 0 && selected < (double)ds.iter) h->selected_iter = (int64_t)selected;
+    }
+    if (!st && o->stage2 > 0) { /* the refinement stage, if it has begun */
+        snprintf(path, sizeof path, "%s.stage2", weights);
+        if (access(path, F_OK) == 0) {
+            st = refine_begin(h, err);
+            if (!st) st = optsched_dgm_solver_load(h->solver, path, err);
+        }
     }
     return st;
 }

@@ -20,13 +20,14 @@ typedef struct {
     const char *clock; /* residual clock: "wall" or "compute" */
     const char *greedy; /* the greedy policy's minimiser: "box", "frontier" or "best" */
     int rounds, iters, batch, width, layers, fixed_point, select_paths, mc_values, exact_boundary,
-        reachable, spread_starts, fold, park_face, relative_boundary;
+        reachable, spread_starts, fold, park_face, relative_boundary, stage2;
+    const char *keep; /* "best" or "last" */
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
-        warmup, terminal_power, stretch;
+        warmup, terminal_power, stretch, stage2_scale;
     const char *relative_to; /* "prior" or "value" */
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 33
+#define HJB_TRAIN_FLAGS 36
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -38,6 +39,7 @@ typedef struct {
     int controls; /* OPTSCHED_HJB_CONTROLS_* (hjb.h): the minimiser in use */
     int greedy_best; /* 1: train with box, validate box and frontier, keep the better pair */
     int select_paths; /* > 0: validate every round's greedy policy on this many paths */
+    int keep_last;    /* 1: keep the last round's network, not the best-validated one */
     int mc_values;    /* 1: the validation paths also give the next round value data */
     int compute_clock; /* 1: the residual on the compute clock (hjb.h) */
     int exact_boundary; /* 1: V = V0 + S N with S zero on the boundary (hjb.h) */
@@ -55,6 +57,11 @@ typedef struct {
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */
     int relative_value;   /* 1: relative to the frozen policy's value instead (hjb.h) */
     int relative_boundary; /* 1: the boundary penalty weighted relative to its target too (hjb.h) */
+    /* > 0: after policy iteration, a refinement stage of this many iterations: a second
+     * network N2, V = V1 + stage2_scale·S·N2, evaluates the kept network V1's greedy policy
+     * (dgm.h, optsched_dgm_refine_problem); 0: none */
+    int stage2;
+    double stage2_scale;
     uint64_t seed;
 } hjb_train_opts;
 
@@ -78,7 +85,12 @@ typedef struct hjb_session {
     optsched_model *m;
     optsched_hjb_problem *hp;
     optsched_dgm_problem prob;
-    optsched_dgm_solver *solver;
+    optsched_dgm_solver *solver; /* the network every report uses: stage 2 once refined */
+    /* with a refinement stage under way or done: the first stage's solver (frozen; the
+     * prior of `solver`), the refined problem and what its callbacks need; NULL before */
+    optsched_dgm_solver *stage1;
+    optsched_dgm_refine refine;
+    optsched_dgm_problem rprob;
     hjb_train_opts o;
     char weights[1024];
     optsched_mc_options mc;
@@ -87,6 +99,11 @@ typedef struct hjb_session {
     hjb_validation *val;
     int nval, best;           /* best: index into val, -1 before any */
     double *best_params;
+    /* keep_last: the per-path losses of the best and of the latest validation (their paths are
+     * the same, so the two compare pairwise), and how the last compared at the end */
+    double *best_loss, *last_loss;
+    int nloss;
+    double keep_diff, keep_se; /* last minus best, paired, and its standard error; NAN: none */
     int64_t selected_iter;    /* the iteration whose network was kept at the end, -1: last */
     /* an ensemble (hjb_session_load of "W1,W2,..."): the other networks' sessions, whose
      * solvers are members of this one's (optsched_dgm_solver_add_member) */

@@ -306,6 +306,11 @@ int optsched_dgm_solver_add_member(optsched_dgm_solver *s, optsched_dgm_solver *
     return OPTSCHED_OK;
 }
 
+const optsched_dgm_problem *optsched_dgm_solver_problem(const optsched_dgm_solver *s)
+{
+    return &s->prob;
+}
+
 int optsched_dgm_solver_controls(optsched_dgm_solver *s, size_t n, const double *x, double *u,
                                  optsched_error *err)
 {
