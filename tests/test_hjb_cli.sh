@@ -124,6 +124,8 @@ check_json "--keep last: recorded, the same validations, the last iteration kept
   "d['train']['keep'] == 'last' and d['stats']['selected_iteration'] == 300 and [v['mc_mean'] for v in d['stats']['validation']] == [v['mc_mean'] for v in json.load(open('$tmp/v1.json'))['stats']['validation']]"
 check_json "--keep last: the paired comparison recorded, within two standard errors" "$tmp/v3.out.json" \
   "(lambda k: k['stderr'] > 0 and k['mean'] <= 2 * k['stderr'])(d['stats']['last_minus_best'])"
+[ -s "$tmp/v3.loss" ] && mv "$tmp/v3.loss" "$tmp/v3.loss.away" && $O hjb eval --weights "$tmp/v3" --state 1/1/4/0 >/dev/null \
+  && ok "--keep last: W.loss kept while training; a finished run loads without it" || bad "--keep last: W.loss"
 kept1=$($PY -c "import json; print(json.load(open('$tmp/v1.json'))['stats']['selected_iteration'])")
 if [ "$kept1" != 300 ]; then
   ! cmp -s "$tmp/v1" "$tmp/v3" && cmp -s "$tmp/v1.best" "$tmp/v3.best" && ok "--keep last: another network than --keep best's (iteration $kept1), the same W.best" \

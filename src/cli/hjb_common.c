@@ -1319,7 +1319,8 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
         if (h->best < 0 || val[i].mean < val[h->best].mean) h->best = i;
     if (!st && h->best >= 0) st = read_best(h, err);
     if (!st && (o->mc_values || o->onpolicy_frac > 0)) st = read_values(h, err);
-    if (!st && o->keep_last && nv) st = read_losses(h, err);
+    /* (only a run still to finish compares its last validation with the best) */
+    if (!st && o->keep_last && nv && selected < 0) st = read_losses(h, err);
     h->keep_diff = keep_diff;
     h->keep_se = keep_se;
     if (!st && nv) {
