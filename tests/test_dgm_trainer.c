@@ -263,20 +263,30 @@ static int ode_mult(void *ctx, size_t n, const double *x, double *jets)
     return 0;
 }
 
-static void multiplier_pde_case(void)
+/* The ODE problem above and a small f64 solver for it (1 × 16, 128 points per iteration). */
+static const int ode_second[1] = {0};
+static const optsched_dgm_problem ode_problem = {
+    .name = "ode", .dim = 2, .nsecond = 1, .second = ode_second, .ncontrols = 1,
+    .sample_interior = toy_points, .sample_boundary = toy_boundary, .improve = toy_improve,
+    .residual = ode_residual, .prior = toy_prior, .multiplier = ode_mult};
+
+static optsched_dgm_solver *ode_solver(const optsched_dgm_problem *tp, const char *iters, const char *seed)
 {
-    static const int second[1] = {0};
-    optsched_dgm_problem tp = {.name = "ode", .dim = 2, .nsecond = 1, .second = second, .ncontrols = 1,
-                               .sample_interior = toy_points, .sample_boundary = toy_boundary,
-                               .improve = toy_improve, .residual = ode_residual,
-                               .prior = toy_prior, .multiplier = ode_mult};
     optsched_error err;
-    optsched_dgm_solver *s = optsched_dgm_solver_create(&tp, &err);
+    optsched_dgm_solver *s = optsched_dgm_solver_create(tp, &err);
+    CHECK(s != NULL, "create (%s)", err.msg);
     const char *o[][2] = {{"precision", "f64"}, {"width", "16"}, {"layers", "1"}, {"rounds", "1"},
-                          {"iters", "800"}, {"warmup", "0"}, {"batch", "128"}, {"lambda_bc", "0"},
-                          {"lambda_struct", "0"}, {"lr", "5e-3"}, {"lr_decay", "0.1"}, {"seed", "5"}};
+                          {"iters", iters}, {"warmup", "0"}, {"batch", "128"}, {"lambda_bc", "0"},
+                          {"lambda_struct", "0"}, {"lr", "5e-3"}, {"lr_decay", "0.1"}, {"seed", seed}};
     for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
         CHECK_OK(optsched_dgm_solver_set(s, o[i][0], o[i][1], &err), err);
+    return s;
+}
+
+static void multiplier_pde_case(void)
+{
+    optsched_error err;
+    optsched_dgm_solver *s = ode_solver(&ode_problem, "800", "5");
     CHECK_OK(optsched_dgm_solver_solve(s, &err), err);
     double x[2 * 5] = {0.1, 0.2, 0.5, 0.5, 0.9, 0.1, 0.3, 0.8, 0.7, 0.95}, jets[4 * 5];
     CHECK_OK(optsched_dgm_solver_eval(s, 5, x, jets, &err), err);
@@ -308,18 +318,9 @@ static double ode_error(optsched_dgm_solver *s, const double *x, int n)
 
 static void refine_case(void)
 {
-    static const int second[1] = {0};
-    optsched_dgm_problem tp = {.name = "ode", .dim = 2, .nsecond = 1, .second = second, .ncontrols = 1,
-                               .sample_interior = toy_points, .sample_boundary = toy_boundary,
-                               .improve = toy_improve, .residual = ode_residual,
-                               .prior = toy_prior, .multiplier = ode_mult};
+    const optsched_dgm_problem tp = ode_problem;
     optsched_error err;
-    const char *o[][2] = {{"precision", "f64"}, {"width", "16"}, {"layers", "1"}, {"rounds", "1"},
-                          {"iters", "800"}, {"warmup", "0"}, {"batch", "128"}, {"lambda_bc", "0"},
-                          {"lambda_struct", "0"}, {"lr", "5e-3"}, {"lr_decay", "0.1"}, {"seed", "5"}};
-    optsched_dgm_solver *s1 = optsched_dgm_solver_create(&tp, &err);
-    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
-        CHECK_OK(optsched_dgm_solver_set(s1, o[i][0], o[i][1], &err), err);
+    optsched_dgm_solver *s1 = ode_solver(&tp, "800", "5");
     CHECK_OK(optsched_dgm_solver_solve(s1, &err), err);
     double x[2 * 8] = {0.1, 0.2, 0.5, 0.5, 0.9, 0.1, 0.3, 0.8, 0.7, 0.95, 0.05, 0.6, 0.95, 0.9, 0.6, 0.3};
     const double e1 = ode_error(s1, x, 8);
@@ -334,11 +335,7 @@ static void refine_case(void)
               strstr(err.msg, "inputs"),
           "refine: another input dimension (%s)", err.msg);
     CHECK_OK(optsched_dgm_refine_problem(&rp, &rf, &tp, s1, 0.01, &err), err);
-    optsched_dgm_solver *s2 = optsched_dgm_solver_create(&rp, &err);
-    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
-        CHECK_OK(optsched_dgm_solver_set(s2, o[i][0], o[i][1], &err), err);
-    CHECK_OK(optsched_dgm_solver_set(s2, "iters", "800", &err), err);
-    CHECK_OK(optsched_dgm_solver_set(s2, "seed", "6", &err), err);
+    optsched_dgm_solver *s2 = ode_solver(&rp, "800", "6");
     double j1[4 * 8], j2[4 * 8];
     CHECK_OK(optsched_dgm_solver_eval(s1, 8, x, j1, &err), err);
     CHECK_OK(optsched_dgm_solver_eval(s2, 8, x, j2, &err), err);
@@ -346,10 +343,7 @@ static void refine_case(void)
     CHECK_OK(optsched_dgm_solver_solve(s2, &err), err);
     const double e2 = ode_error(s2, x, 8);
     /* the same first network trained for as many iterations in all (800 + 800) */
-    optsched_dgm_solver *s3 = optsched_dgm_solver_create(&tp, &err);
-    for (size_t i = 0; i < sizeof o / sizeof o[0]; i++)
-        CHECK_OK(optsched_dgm_solver_set(s3, o[i][0], o[i][1], &err), err);
-    CHECK_OK(optsched_dgm_solver_set(s3, "iters", "1600", &err), err);
+    optsched_dgm_solver *s3 = ode_solver(&tp, "1600", "5");
     CHECK_OK(optsched_dgm_solver_solve(s3, &err), err);
     const double e3 = ode_error(s3, x, 8);
     printf("refine: max error %.2e after the first stage, %.2e refined, %.2e trained twice as long\n", e1, e2, e3);

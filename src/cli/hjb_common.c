@@ -520,6 +520,19 @@ cJSON *hjb_diagnostics_json(const optsched_hjb_diagnostics *d, double dp_gap)
     return o;
 }
 
+/* A training stage's statistics into object o. */
+static void stats_json(cJSON *o, const optsched_dgm_stats *st)
+{
+    cJSON_AddNumberToObject(o, "iterations", (double)st->iter);
+    cJSON_AddNumberToObject(o, "iterations_total", (double)st->iter_total);
+    cJSON_AddBoolToObject(o, "finished", st->finished);
+    cJSON_AddNumberToObject(o, "loss", st->loss);
+    cJSON_AddNumberToObject(o, "loss_pde", st->loss_pde);
+    cJSON_AddNumberToObject(o, "loss_bc", st->loss_bc);
+    cJSON_AddNumberToObject(o, "loss_struct", st->loss_struct);
+    cJSON_AddNumberToObject(o, "seconds", st->seconds);
+}
+
 cJSON *hjb_session_json(const hjb_session *h)
 {
     cJSON *doc = cJSON_CreateObject();
@@ -528,14 +541,7 @@ cJSON *hjb_session_json(const hjb_session *h)
     optsched_dgm_stats st;
     optsched_dgm_solver_get_stats(h->stage1 ? h->stage1 : h->solver, &st);
     cJSON *s = cJSON_AddObjectToObject(doc, "stats");
-    cJSON_AddNumberToObject(s, "iterations", (double)st.iter);
-    cJSON_AddNumberToObject(s, "iterations_total", (double)st.iter_total);
-    cJSON_AddBoolToObject(s, "finished", st.finished);
-    cJSON_AddNumberToObject(s, "loss", st.loss);
-    cJSON_AddNumberToObject(s, "loss_pde", st.loss_pde);
-    cJSON_AddNumberToObject(s, "loss_bc", st.loss_bc);
-    cJSON_AddNumberToObject(s, "loss_struct", st.loss_struct);
-    cJSON_AddNumberToObject(s, "seconds", st.seconds);
+    stats_json(s, &st);
     if (h->nval) {
         cJSON_AddItemToObject(s, "validation", validation_json(h));
         /* the network kept at the end: only a finished run has one */
@@ -551,14 +557,7 @@ cJSON *hjb_session_json(const hjb_session *h)
     if (h->stage1) {
         optsched_dgm_stats rs;
         optsched_dgm_solver_get_stats(h->solver, &rs);
-        cJSON *r = cJSON_AddObjectToObject(doc, "stage2");
-        cJSON_AddNumberToObject(r, "iterations", (double)rs.iter);
-        cJSON_AddNumberToObject(r, "iterations_total", (double)rs.iter_total);
-        cJSON_AddBoolToObject(r, "finished", rs.finished);
-        cJSON_AddNumberToObject(r, "loss", rs.loss);
-        cJSON_AddNumberToObject(r, "loss_pde", rs.loss_pde);
-        cJSON_AddNumberToObject(r, "loss_bc", rs.loss_bc);
-        cJSON_AddNumberToObject(r, "seconds", rs.seconds);
+        stats_json(cJSON_AddObjectToObject(doc, "stage2"), &rs);
     }
     if (h->weights[0]) cJSON_AddStringToObject(doc, "weights", h->weights);
     return doc;
@@ -607,23 +606,31 @@ static int write_sidecar(const hjb_session *h, optsched_error *err)
     return OPTSCHED_OK;
 }
 
-/* The best network so far, beside the weights: WEIGHTS.best holds its parameters (raw
- * doubles after a small header), so a resumed run selects as an uninterrupted one would. */
-static int write_best(const hjb_session *h, size_t np, optsched_error *err)
+/* A binary file beside the weights, WEIGHTS<suffix>: an 8-byte magic, a count n, then the
+ * arrays a[i] of len[i] doubles each (raw, host order), written to a temporary name and renamed. */
+static int write_beside(const hjb_session *h, const char *suffix, const char magic[8], uint64_t n,
+                        int narr, const double *const *a, const size_t *len, optsched_error *err)
 {
     char path[1100], tmp[1200];
-    snprintf(path, sizeof path, "%s.best", h->weights);
+    snprintf(path, sizeof path, "%s%s", h->weights, suffix);
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
-    uint64_t n = np;
-    int ok = f && fwrite("OSBEST1", 8, 1, f) == 1 && fwrite(&n, sizeof n, 1, f) == 1 &&
-             fwrite(h->best_params, sizeof(double), np, f) == np;
+    int ok = f && fwrite(magic, 8, 1, f) == 1 && fwrite(&n, sizeof n, 1, f) == 1;
+    for (int i = 0; ok && i < narr; i++) ok = fwrite(a[i], sizeof(double), len[i], f) == len[i];
     if (f && fclose(f) != 0) ok = 0;
     if (!ok || rename(tmp, path) != 0) {
         unlink(tmp);
         return optsched_error_set(err, OPTSCHED_EIO, "cannot write '%s' (%s)", path, strerror(errno));
     }
     return OPTSCHED_OK;
+}
+
+/* The best network so far, beside the weights: WEIGHTS.best holds its parameters, so a
+ * resumed run selects as an uninterrupted one would. */
+static int write_best(const hjb_session *h, size_t np, optsched_error *err)
+{
+    const double *a[1] = {h->best_params};
+    return write_beside(h, ".best", "OSBEST1", np, 1, a, &np, err);
 }
 
 static int read_best(hjb_session *h, optsched_error *err)
@@ -737,19 +744,9 @@ static int anchors_from(hjb_session *h, int nrun, const recorder *rc,
     }
     int st = optsched_hjb_problem_set_anchors(h->hp, w, x, y, err);
     if (!st && h->weights[0]) { /* beside the weights, for a resumed run */
-        char path[1100], tmp[1200];
-        snprintf(path, sizeof path, "%s.values", h->weights);
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-        FILE *f = fopen(tmp, "wb");
-        uint64_t n64 = w;
-        int ok = f && fwrite("OSVALS1", 8, 1, f) == 1 && fwrite(&n64, sizeof n64, 1, f) == 1 &&
-                 fwrite(x, sizeof(double), w * d, f) == w * d &&
-                 fwrite(y, sizeof(double), w, f) == w;
-        if (f && fclose(f) != 0) ok = 0;
-        if (!ok || rename(tmp, path) != 0) {
-            unlink(tmp);
-            st = optsched_error_set(err, OPTSCHED_EIO, "cannot write '%s'", path);
-        }
+        const double *a[2] = {x, y};
+        const size_t len[2] = {w * d, w};
+        st = write_beside(h, ".values", "OSVALS1", w, 2, a, len, err);
     }
     free(x);
     free(y);
@@ -777,8 +774,8 @@ static int read_values(hjb_session *h, optsched_error *err)
     return st;
 }
 
-/* V(a0, C_max, 0) of solver s. */
-static int value_of_at_start(hjb_session *h, optsched_dgm_solver *s, double *V, optsched_error *err)
+/* V(a0, C_max, 0) of the current network. */
+static int value_at_start(hjb_session *h, double *V, optsched_error *err)
 {
     const optsched_model *m = h->m;
     const int dim = m->K + 2;
@@ -786,18 +783,12 @@ static int value_of_at_start(hjb_session *h, optsched_dgm_solver *s, double *V, 
     int st = x && jets ? OPTSCHED_OK : optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
     if (!st) {
         optsched_hjb_input(h->hp, m->a0, m->C, 0.0, x);
-        st = optsched_dgm_solver_eval(s, 1, x, jets, err);
+        st = optsched_dgm_solver_eval(h->solver, 1, x, jets, err);
     }
     if (!st) *V = jets[0];
     free(x);
     free(jets);
     return st;
-}
-
-/* V(a0, C_max, 0) of the current network. */
-static int value_at_start(hjb_session *h, double *V, optsched_error *err)
-{
-    return value_of_at_start(h, h->solver, V, err);
 }
 
 /* Monte Carlo of the current network's greedy policy under minimiser `controls` on the
@@ -870,30 +861,14 @@ static int spread_runs(hjb_session *h, int64_t iter, recorder *rc, optsched_mc_r
     return st;
 }
 
-/* Monte Carlo of the current network's greedy policy on paths of a seed that neither
- * training nor any report uses; keeps the parameters when it is the best so far. With
- * greedy_best, the frontier's greedy policy of the same network runs on the same paths too,
- * and the validation counts the better of the two; training goes on with the box's (the
- * policy the next round evaluates, whose states the on-policy points and value data take,
- * with those of the spread starts). */
 /* keep_last: WEIGHTS.loss holds the per-path losses of the best and the latest validation
  * ("OSLOSS1", count, best[count], last[count]), so that a resumed run compares them as an
  * uninterrupted one would. */
 static int write_losses(const hjb_session *h, optsched_error *err)
 {
-    char path[1100], tmp[1200];
-    snprintf(path, sizeof path, "%s.loss", h->weights);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    const uint64_t n = (uint64_t)h->nloss;
-    int ok = f && fwrite("OSLOSS1", 8, 1, f) == 1 && fwrite(&n, sizeof n, 1, f) == 1 &&
-             fwrite(h->best_loss, sizeof(double), n, f) == n && fwrite(h->last_loss, sizeof(double), n, f) == n;
-    if (f && fclose(f) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return optsched_error_set(err, OPTSCHED_EIO, "cannot write '%s' (%s)", path, strerror(errno));
-    }
-    return OPTSCHED_OK;
+    const double *a[2] = {h->best_loss, h->last_loss};
+    const size_t len[2] = {(size_t)h->nloss, (size_t)h->nloss};
+    return write_beside(h, ".loss", "OSLOSS1", (uint64_t)h->nloss, 2, a, len, err);
 }
 
 static int read_losses(hjb_session *h, optsched_error *err)
@@ -932,6 +907,12 @@ static int keep_losses(hjb_session *h, const optsched_mc_result *res, int is_bes
     return h->weights[0] ? write_losses(h, err) : OPTSCHED_OK;
 }
 
+/* Monte Carlo of the current network's greedy policy on paths of a seed that neither
+ * training nor any report uses; keeps the parameters when it is the best so far. With
+ * greedy_best, the frontier's greedy policy of the same network runs on the same paths too,
+ * and the validation counts the better of the two; training goes on with the box's (the
+ * policy the next round evaluates, whose states the on-policy points and value data take,
+ * with those of the spread starts). */
 static int validate(hjb_session *h, int64_t iter, optsched_error *err)
 {
     const int record = h->o.mc_values || h->o.onpolicy_frac > 0;
@@ -1002,8 +983,9 @@ static int refine_begin(hjb_session *h, optsched_error *err)
     return OPTSCHED_OK;
 }
 
-/* Trains (or continues) the refinement stage to its end, checkpointing to WEIGHTS.stage2. */
-static int refine_train(hjb_session *h, int progress, optsched_error *err)
+/* Trains (or continues) the refinement stage to its end, checkpointing to WEIGHTS.stage2 every
+ * `every` iterations (0: a tenth of the stage). */
+static int refine_train(hjb_session *h, int every, int progress, optsched_error *err)
 {
     int st = h->stage1 ? OPTSCHED_OK : refine_begin(h, err);
     optsched_dgm_solver *s = h->solver;
@@ -1011,7 +993,8 @@ static int refine_train(hjb_session *h, int progress, optsched_error *err)
     snprintf(path, sizeof path, "%s.stage2", h->weights);
     if (!st && h->weights[0]) st = optsched_dgm_solver_set(s, "checkpoint", path, err);
     if (!st && h->weights[0])
-        st = optsched_dgm_solver_set_int(s, "checkpoint_every", h->o.stage2 / 10 > 0 ? h->o.stage2 / 10 : 1, err);
+        st = optsched_dgm_solver_set_int(s, "checkpoint_every",
+                                         every > 0 ? every : h->o.stage2 / 10 > 0 ? h->o.stage2 / 10 : 1, err);
     const long total = h->o.stage2, slice = total / 100 > 0 ? total / 100 : 1;
     optsched_dgm_stats ds;
     double t0 = omp_get_wtime();
@@ -1041,7 +1024,8 @@ static int refine_train(hjb_session *h, int progress, optsched_error *err)
 int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *err)
 {
     /* a refinement under way: the first stage finished before it began */
-    if (h->stage1) return refine_train(h, progress, err);
+    if (h->stage1) return refine_train(h, every, progress, err);
+    const int every_given = every;
     optsched_dgm_solver *s = h->solver;
     int st = OPTSCHED_OK;
     const long total = (long)h->o.rounds * h->o.iters;
@@ -1113,7 +1097,7 @@ int hjb_session_train(hjb_session *h, int every, int progress, optsched_error *e
     if (!st) st = optsched_dgm_solver_set_int(s, "stop_at", 0, err);
     if (!st && h->weights[0]) st = optsched_dgm_solver_save(s, h->weights, err);
     if (!st && h->weights[0]) st = write_sidecar(h, err);
-    if (!st && h->o.stage2 > 0) st = refine_train(h, progress, err);
+    if (!st && h->o.stage2 > 0) st = refine_train(h, every_given, progress, err);
     return st;
 }
 
@@ -1302,11 +1286,11 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     const double keep_diff = lb ? num(lb, "mean", NAN) : NAN, keep_se = lb ? num(lb, "stderr", NAN) : NAN;
     cJSON_Delete(doc);
     if (o->greedy_best && nv && selected >= 0) {
-        /* a finished run reports its kept network with the minimiser it was kept with (training
-         * improves with the box's) */
-        int b = o->keep_last ? nv - 1 : 0;
-        for (int i = 1; i < nv && !o->keep_last; i++)
-            if (val[i].mean < val[b].mean) b = i;
+        /* a finished run reports its kept network (the validation at its iteration) with the
+         * minimiser it was kept with (training improves with the box's) */
+        int b = nv - 1;
+        for (int i = 0; i < nv; i++)
+            if ((double)val[i].iter == selected) b = i;
         o->controls = val[b].controls;
     }
     optsched_mc_options_default(&h->mc);
