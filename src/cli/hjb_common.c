@@ -156,8 +156,33 @@ static int seen(const cli_arg *t, int n, const char *name)
     return a && a->seen;
 }
 
+/* The engine options of a session's solver: the first stage's, or with (1, stage2,
+ * seed + 1, 0) the refinement stage's (one round, no boundary-only warm-up: the boundary
+ * is the first stage's already). */
 static int solver_options(optsched_dgm_solver *s, const hjb_train_opts *o, int rounds, int iters,
-                          uint64_t seed, double warmup, optsched_error *err);
+                          uint64_t seed, double warmup, optsched_error *err)
+{
+    int st;
+    if ((st = optsched_dgm_solver_set(s, "precision", o->precision, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "rounds", rounds, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "iters", iters, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "batch", o->batch, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "width", o->width, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "layers", o->layers, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "chunk", o->chunk, err))) return st;
+    if ((st = optsched_dgm_solver_set_int(s, "seed", (long)seed, err))) return st;
+    if ((st = optsched_dgm_solver_set_double(s, "lr", o->lr, err))) return st;
+    if ((st = optsched_dgm_solver_set_double(s, "lr_decay", o->lr_decay > 0 ? o->lr_decay : 1, err)))
+        return st;
+    if ((st = optsched_dgm_solver_set_double(s, "lambda_bc", o->lambda_bc, err))) return st;
+    if ((st = optsched_dgm_solver_set_double(s, "lambda_struct", o->lambda_struct, err))) return st;
+    /* recorded states are value data only with mc_values (they may be there for on-policy
+     * sampling alone) */
+    if ((st = optsched_dgm_solver_set_double(s, "lambda_data", o->mc_values ? o->lambda_data : 0.0,
+                                             err)))
+        return st;
+    return optsched_dgm_solver_set_double(s, "warmup", warmup, err);
+}
 
 static int build(hjb_session *h, optsched_error *err)
 {
@@ -228,34 +253,6 @@ static int build(hjb_session *h, optsched_error *err)
     h->solver = optsched_dgm_solver_create(&h->prob, err);
     if (!h->solver) return err && err->code ? err->code : OPTSCHED_EFAIL;
     return solver_options(h->solver, &h->o, h->o.rounds, h->o.iters, h->o.seed, h->o.warmup, err);
-}
-
-/* The engine options of a session's solver: the first stage's, or with (1, stage2,
- * seed + 1, 0) the refinement stage's (one round, no boundary-only warm-up: the boundary
- * is the first stage's already). */
-static int solver_options(optsched_dgm_solver *s, const hjb_train_opts *o, int rounds, int iters,
-                          uint64_t seed, double warmup, optsched_error *err)
-{
-    int st;
-    if ((st = optsched_dgm_solver_set(s, "precision", o->precision, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "rounds", rounds, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "iters", iters, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "batch", o->batch, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "width", o->width, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "layers", o->layers, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "chunk", o->chunk, err))) return st;
-    if ((st = optsched_dgm_solver_set_int(s, "seed", (long)seed, err))) return st;
-    if ((st = optsched_dgm_solver_set_double(s, "lr", o->lr, err))) return st;
-    if ((st = optsched_dgm_solver_set_double(s, "lr_decay", o->lr_decay > 0 ? o->lr_decay : 1, err)))
-        return st;
-    if ((st = optsched_dgm_solver_set_double(s, "lambda_bc", o->lambda_bc, err))) return st;
-    if ((st = optsched_dgm_solver_set_double(s, "lambda_struct", o->lambda_struct, err))) return st;
-    /* recorded states are value data only with mc_values (they may be there for on-policy
-     * sampling alone) */
-    if ((st = optsched_dgm_solver_set_double(s, "lambda_data", o->mc_values ? o->lambda_data : 0.0,
-                                             err)))
-        return st;
-    return optsched_dgm_solver_set_double(s, "warmup", warmup, err);
 }
 
 /* A preset's options for the session's model: its parking face is a boundary of one mode
@@ -969,9 +966,9 @@ static int validate(hjb_session *h, int64_t iter, optsched_error *err)
 static int refine_begin(hjb_session *h, optsched_error *err)
 {
     optsched_dgm_solver *s2 = NULL;
-    int st = optsched_dgm_refine_problem(&h->rprob, &h->refine, &h->prob, h->solver,
-                                         h->o.stage2_scale, err);
-    if (!st && !(s2 = optsched_dgm_solver_create(&h->rprob, err)))
+    optsched_dgm_problem rp; /* the solver keeps a copy; h->refine is what it points to */
+    int st = optsched_dgm_refine_problem(&rp, &h->refine, &h->prob, h->solver, h->o.stage2_scale, err);
+    if (!st && !(s2 = optsched_dgm_solver_create(&rp, err)))
         st = err && err->code ? err->code : OPTSCHED_EFAIL;
     if (!st) st = solver_options(s2, &h->o, 1, h->o.stage2, h->o.seed + 1, 0.0, err);
     if (st) {

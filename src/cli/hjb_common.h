@@ -87,10 +87,9 @@ typedef struct hjb_session {
     optsched_dgm_problem prob;
     optsched_dgm_solver *solver; /* the network every report uses: stage 2 once refined */
     /* with a refinement stage under way or done: the first stage's solver (frozen; the
-     * prior of `solver`), the refined problem and what its callbacks need; NULL before */
+     * prior of `solver`) and what the refined problem's callbacks need; NULL before */
     optsched_dgm_solver *stage1;
     optsched_dgm_refine refine;
-    optsched_dgm_problem rprob;
     hjb_train_opts o;
     char weights[1024];
     optsched_mc_options mc;
