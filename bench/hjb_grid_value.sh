@@ -15,6 +15,8 @@
 #     grid 101^2 x 200 x 161 (about 2 GB, 1.5 min; it is 3-5% above its 61^2 x 100 x 81 values,
 #     so still a few percent above the converged value).
 # With several networks the mean of their values is scored as well, with the scatter between them.
+# A name in WEIGHTS may be an ensemble trained with `--members` (scored as one network, the
+# mean of its members'); or train one here by passing `--members 4 --jobs 2` among the flags.
 # POLICY=1 adds, per state, the Monte Carlo loss of the network's own policy started there
 # (4,000 paths, seed 11): a value below both that loss and the grid's optimum is an
 # evaluation error, not a better policy.

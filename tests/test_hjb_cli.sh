@@ -297,6 +297,50 @@ $O hjb train --weights "$tmp/rf2" --resume >/dev/null || bad "resume (refinement
 cmp -s "$tmp/rf1.stage2" "$tmp/rf2.stage2" && cmp -s "$tmp/rf1" "$tmp/rf2" && ok "--stage2: killed in the refinement + resumed = uninterrupted" \
   || bad "--stage2: resumed refinement differs"
 
+# --members M: an ensemble in one command (docs/HJB.md, "Ensembles in one command"): networks
+# W.m0 .. W.m<M-1> trained with seeds S .. S+M-1 and W.json describing them. Member i is the
+# network `hjb train --seed S+i` trains, whatever --jobs; eval of W is eval of W.m0,W.m1,...
+ENS="$SMALL --select-paths 50 --keep last --steps 200"
+$O hjb train $ENS --seed 5 --weights "$tmp/en1" --members 3 --json >"$tmp/en1.out.json" || bad "train --members exit"
+check_json "--members: the ensemble's networks, seeds S + i, all finished" "$tmp/en1.out.json" \
+  "d['members'] == 3 and [n['weights'].split('/')[-1] for n in d['networks']] == ['en1.m0', 'en1.m1', 'en1.m2'] and [n['seed'] for n in d['networks']] == [5, 6, 7] and all(n['stats']['finished'] for n in d['networks'])"
+check_json "--members: W.json describes the ensemble (options, --steps, no statistics)" "$tmp/en1.json" \
+  "d['members'] == 3 and d['train']['seed'] == 5 and d['train']['steps'] == 200 and d['train']['keep'] == 'last' and 'stats' not in d"
+$O hjb train $ENS --seed 6 --weights "$tmp/en6" --json >"$tmp/en6.out.json" || bad "train (seed 6) exit"
+cmp -s "$tmp/en6" "$tmp/en1.m1" && cmp -s "$tmp/en6.best" "$tmp/en1.m1.best" \
+  && ok "--members: member 1 is the network --seed S+1 trains (weights, best)" || bad "member 1 differs from the single run"
+$O hjb train $ENS --seed 5 --weights "$tmp/en2" --members 3 --jobs 2 >"$tmp/en2.out" || bad "train --members --jobs 2 exit"
+same=1; for i in 0 1 2; do cmp -s "$tmp/en1.m$i" "$tmp/en2.m$i" || same=0; done
+[ $same = 1 ] && ok "--jobs 2 (child processes): the networks of --jobs 1" || bad "--jobs 2 networks differ"
+grep -q "^ensemble .*3 networks" "$tmp/en2.out" && [ "$(grep -c 'seed [567], 300 of 300 iterations' "$tmp/en2.out")" = 3 ] \
+  && ok "--members: the summary lists the networks" || bad "ensemble summary: $(cat "$tmp/en2.out")"
+$O hjb eval --weights "$tmp/en1" --state 0.5/0.5/3/1 --paths 50 --json >"$tmp/ene1.json" || bad "eval (ensemble name) exit"
+$O hjb eval --weights "$tmp/en1.m0,$tmp/en1.m1,$tmp/en1.m2" --state 0.5/0.5/3/1 --paths 50 --json >"$tmp/ene2.json" || bad "eval (list) exit"
+cmp -s "$tmp/ene1.json" "$tmp/ene2.json" && ok "eval --weights W (an ensemble's name) = --weights W.m0,W.m1,W.m2" \
+  || bad "ensemble eval differs from the list's"
+rm -f "$tmp/en2.m1" "$tmp/en2.m1".*
+$O hjb train --weights "$tmp/en2" --member 1 >/dev/null || bad "train --member exit"
+cmp -s "$tmp/en1.m1" "$tmp/en2.m1" && ok "--member 1 alone: the same network" || bad "--member 1 differs"
+# SIGKILL of the command: its member processes die with it, --resume continues each member
+$O hjb train $ENS --seed 5 --weights "$tmp/en3" --members 3 --jobs 2 --checkpoint-every 10 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 1200); do [ -s "$tmp/en3.m0" ] && [ -s "$tmp/en3.m1" ] && break; sleep 0.02; done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+sleep 0.3
+left=$(for p in /proc/[0-9]*; do tr '\0' ' ' <"$p/cmdline" 2>/dev/null; echo; done | grep -c -- "--weights $tmp/en3 --membe[r]")  # (not matching this grep itself)
+[ "$left" = 0 ] && ok "killed: no member process outlives the command" || bad "$left member processes left running"
+$O hjb train --weights "$tmp/en3" --resume --jobs 2 >/dev/null || bad "resume --members exit"
+same=1; for i in 0 1 2; do cmp -s "$tmp/en1.m$i" "$tmp/en3.m$i" || same=0; done
+v1=$("$PY" -c "import json; print([[v['mc_mean'] for v in json.load(open('$tmp/en1.m%d.json' % i))['stats']['validation']] for i in range(3)])")
+v3=$("$PY" -c "import json; print([[v['mc_mean'] for v in json.load(open('$tmp/en3.m%d.json' % i))['stats']['validation']] for i in range(3)])")
+[ $same = 1 ] && [ "$v1" = "$v3" ] && ok "--members: killed + resumed = uninterrupted (networks, validations on 200 steps)" \
+  || bad "--members: resumed ensemble differs"
+# a member that fails: the command says which and fails; the others stop
+mkdir "$tmp/en4.m1.json"
+$O hjb train $ENS --weights "$tmp/en4" --members 3 --jobs 2 >/dev/null 2>"$tmp/en4.err"; rc=$?
+[ $rc = 1 ] && grep -q "member 1 (.*en4.m1): exit status 1 (--resume continues)" "$tmp/en4.err" \
+  && ok "a failing member: exit 1 naming it" || bad "failing member: rc $rc: $(cat "$tmp/en4.err")"
+
 expect2() { local pat=$1; shift; "$O" "$@" >/dev/null 2>"$tmp/err"; local rc=$?
   if [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q -- "$pat" "$tmp/err"; then ok "exit 2: $*"; else bad "expected exit 2 with '$pat': $* -> rc $rc: $(cat "$tmp/err")"; fi; }
 expect2 "--weights: required" hjb train --modes 2
@@ -338,7 +382,15 @@ expect2 "--steps" hjb eval --weights "$tmp/a" --state 1/1/4/0 --paths 10 --steps
 expect2 "--stage2-scale: expected a number in (0,1]" hjb train --weights "$tmp/c" --stage2 10 --stage2-scale 0
 expect2 "--stage2: expected an integer in \[0,100000000\]" hjb train --weights "$tmp/c" --stage2 -1
 expect2 "--keep: expected best or last, got 'first'" hjb train --weights "$tmp/c" --keep first
+expect2 "--members: expected an integer in \[1,64\]" hjb train --weights "$tmp/c" --members 0
+expect2 "--jobs: expected an integer in \[1,64\]" hjb train --weights "$tmp/c" --members 2 --jobs 0
+expect2 "--preset: expected fast" hjb train --weights "$tmp/c" --members 2 --preset slow
+expect2 "--member: trains one member of the ensemble NAME.json describes; not with --members" hjb train --weights "$tmp/en1" --members 3 --member 1
+expect2 "--member: expected an integer in \[0, 2\], got 3" hjb train --weights "$tmp/en1" --member 3
+expect2 "--weights: '$tmp/a.json' describes one network, not an ensemble" hjb train --weights "$tmp/a" --member 0
+expect2 "--members: the run in '$tmp/en1' has 3 members, got 2" hjb train --weights "$tmp/en1" --resume --members 2
+expect2 "--members: '$tmp/a' is one network's run" hjb train --weights "$tmp/a" --resume --members 2
 expect2 "unknown subcommand" hjb fly
-[ ! -e "$tmp/c" ] && ok "nothing written on bad input" || bad "files left on bad input"
+[ ! -e "$tmp/c" ] && [ ! -e "$tmp/c.json" ] && [ ! -e "$tmp/c.m0" ] && ok "nothing written on bad input" || bad "files left on bad input"
 echo "$fails failed"
 [ "$fails" -eq 0 ]

@@ -14,9 +14,11 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/hjb_common.h"
+#include "cli/hjb_members.h"
 
 static const char *usage =
     "usage: optsched hjb train    --weights FILE [model flags] [training flags] [--resume]\n"
+    "       optsched hjb train    --weights NAME --members M [--jobs J] [model and training flags]\n"
     "       optsched hjb diagnose --weights FILE [--points N] [--paths N] [--steps N] [--json]\n"
     "       optsched hjb eval     --weights FILE --state a1/../aK/r/t [--paths N --seed S --steps N] [--json]\n\n"
     "train:    policy iteration on the schedule HJB (seed 000 Eq. 3); checkpoints to FILE\n"
@@ -27,13 +29,40 @@ static const char *usage =
     "eval:     V and its derivatives (model coordinates) and the optimal controls at a state;\n"
     "          with --paths, the Monte Carlo loss of the network's policy started there.\n"
     "Both take --weights W1,W2,... for an ensemble of networks trained for the same model:\n"
-    "          V is the mean of theirs, the policy the greedy policy of that mean.";
+    "          V is the mean of theirs, the policy the greedy policy of that mean.\n"
+    "--members M trains such an ensemble in one command: networks NAME.m0 .. NAME.m<M-1> with\n"
+    "          seeds S .. S+M-1 (S: --seed), --jobs J of them at once in separate processes, and\n"
+    "          NAME.json describing them, so that --weights NAME loads the ensemble; --resume\n"
+    "          continues it, --member I trains only member I (e.g. on another machine).";
+
+/* What --members, --member and --resume ask for: an ensemble's M (0: one network). */
+static int ensemble_size(const hjb_cli *c, int members, int member, int resume, int *m,
+                         optsched_error *err)
+{
+    *m = 0;
+    if (member >= 0 && members > 0)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--member: trains one member of the ensemble NAME.json describes; not with --members");
+    if (member >= 0) return OPTSCHED_OK;
+    if (!resume) {
+        *m = members;
+        return OPTSCHED_OK;
+    }
+    int st = hjb_ensemble_members(c->weights, m, err);
+    if (!st && members > 0 && *m != members)
+        st = *m ? optsched_error_set(err, OPTSCHED_EINVAL,
+                                     "--members: the run in '%s' has %d members, got %d", c->weights, *m, members)
+                : optsched_error_set(err, OPTSCHED_EINVAL,
+                                     "--members: '%s' is one network's run (resume it without --members)",
+                                     c->weights);
+    return st;
+}
 
 static int train(int argc, char **argv)
 {
     hjb_cli c;
-    cli_arg table[CLI_COMMON_FLAGS + HJB_TRAIN_FLAGS + 2];
-    int resume = 0, every = 0;
+    cli_arg table[CLI_COMMON_FLAGS + HJB_TRAIN_FLAGS + 5];
+    int resume = 0, every = 0, members = 0, jobs = 1, member = -1;
     int n = hjb_cli_flags(&c, table);
     table[n++] = (cli_arg){"--resume", CLI_FLAG, &resume, NULL, "continue from --weights", 0};
     table[n++] = (cli_arg){"--checkpoint-every",
@@ -42,10 +71,17 @@ static int train(int argc, char **argv)
                            "[0,1000000000]",
                            "checkpoint interval in iterations (default: 10% of a round)",
                            0};
+    table[n++] = (cli_arg){"--members", CLI_INT, &members, "[1,64]",
+                           "train an ensemble of this many networks, seeds --seed + 0, 1, ...", 0};
+    table[n++] = (cli_arg){"--jobs", CLI_INT, &jobs, "[1,64]",
+                           "members trained at once, in separate processes (1)", 0};
+    table[n++] = (cli_arg){"--member", CLI_INT, &member, "[0,63]",
+                           "train only this member of the ensemble --weights NAME describes", 0};
     int rc = cli_parse_or_exit("hjb train", usage, argc, argv, table, n);
     if (rc >= 0) return rc;
     optsched_error err = {0};
     hjb_session h = {0};
+    const int progress = isatty(2);
     int st = c.weights
                  ? OPTSCHED_OK
                  : optsched_error_set(&err, OPTSCHED_EINVAL, "--weights: required (a file path)");
@@ -53,9 +89,23 @@ static int train(int argc, char **argv)
         st = optsched_error_set(&err, OPTSCHED_EINVAL,
                                 "--weights: one file to train, got '%s' (an ensemble W1,W2,... is for eval and diagnose)",
                                 c.weights);
-    if (!st && resume) st = hjb_session_load(&h, c.weights, &err);
-    if (!st && !resume) st = hjb_session_new(&h, &c, table, n, &err);
-    if (!st) st = hjb_session_train(&h, every, isatty(2), &err);
+    int m = 0;
+    if (!st) st = ensemble_size(&c, members, member, resume, &m, &err);
+    if (!st && member >= 0) { /* one member; the others train elsewhere */
+        st = hjb_member_train(&h, c.weights, member, resume, every, progress && jobs == 1, &err);
+    } else if (!st && m > 0) {
+        if (!resume) { /* the flags checked and described once, for every member */
+            st = hjb_session_new(&h, &c, table, n, &err);
+            if (!st) st = hjb_ensemble_describe(&h, c.weights, m, &err);
+            hjb_session_free(&h);
+        }
+        hjb_members_opts mo = {c.weights, m, jobs, resume, every, progress};
+        if (!st) st = hjb_members_train(&mo, &err);
+        if (!st) st = hjb_session_load(&h, c.weights, &err);
+    } else if (!st) {
+        st = resume ? hjb_session_load(&h, c.weights, &err) : hjb_session_new(&h, &c, table, n, &err);
+        if (!st) st = hjb_session_train(&h, every, progress, &err);
+    }
     if (!st) {
         cJSON *doc = hjb_session_json(&h);
         if (c.common.json)

@@ -530,11 +530,45 @@ static void stats_json(cJSON *o, const optsched_dgm_stats *st)
     cJSON_AddNumberToObject(o, "seconds", st->seconds);
 }
 
-cJSON *hjb_session_json(const hjb_session *h)
+/* The model and the training options (with the validation paths' Euler steps) into doc. */
+static void add_description(cJSON *doc, const hjb_session *h)
+{
+    cJSON_AddItemToObject(doc, "model", cli_json_model(h->m));
+    cJSON *train = train_json(&h->o);
+    cJSON_AddNumberToObject(train, "steps", h->mc.steps);
+    cJSON_AddItemToObject(doc, "train", train);
+}
+
+/* An ensemble's description: its model and training options (the first network's, whose seed
+ * is the ensemble's), and each network's weights, seed and statistics. */
+static cJSON *ensemble_json(const hjb_session *h)
 {
     cJSON *doc = cJSON_CreateObject();
-    cJSON_AddItemToObject(doc, "model", cli_json_model(h->m));
-    cJSON_AddItemToObject(doc, "train", train_json(&h->o));
+    if (h->ensemble[0]) cJSON_AddStringToObject(doc, "ensemble", h->ensemble);
+    cJSON_AddNumberToObject(doc, "members", 1 + h->nmembers);
+    add_description(doc, h);
+    cJSON *nets = cJSON_AddArrayToObject(doc, "networks");
+    for (int i = -1; i < h->nmembers; i++) {
+        const hjb_session *m = i < 0 ? h : &h->members[i];
+        hjb_session one = *m; /* the network alone */
+        one.nmembers = 0;
+        cJSON *full = hjb_session_json(&one), *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "weights", m->weights);
+        cJSON_AddNumberToObject(e, "seed", (double)m->o.seed);
+        cJSON_AddItemToObject(e, "stats", cJSON_DetachItemFromObjectCaseSensitive(full, "stats"));
+        cJSON *s2 = cJSON_DetachItemFromObjectCaseSensitive(full, "stage2");
+        if (s2) cJSON_AddItemToObject(e, "stage2", s2);
+        cJSON_Delete(full);
+        cJSON_AddItemToArray(nets, e);
+    }
+    return doc;
+}
+
+cJSON *hjb_session_json(const hjb_session *h)
+{
+    if (h->nmembers) return ensemble_json(h);
+    cJSON *doc = cJSON_CreateObject();
+    add_description(doc, h);
     optsched_dgm_stats st;
     optsched_dgm_solver_get_stats(h->stage1 ? h->stage1 : h->solver, &st);
     cJSON *s = cJSON_AddObjectToObject(doc, "stats");
@@ -560,8 +594,33 @@ cJSON *hjb_session_json(const hjb_session *h)
     return doc;
 }
 
+/* One line per network of an ensemble. */
+static void ensemble_print(const hjb_session *h, FILE *f)
+{
+    fprintf(f, "ensemble       %s%s%d networks, V the mean of theirs (%s preset: %d rounds × %d)\n",
+            h->ensemble, h->ensemble[0] ? ": " : "", 1 + h->nmembers, h->o.preset, h->o.rounds,
+            h->o.iters);
+    for (int i = -1; i < h->nmembers; i++) {
+        const hjb_session *m = i < 0 ? h : &h->members[i];
+        optsched_dgm_stats st;
+        optsched_dgm_solver_get_stats(m->stage1 ? m->stage1 : m->solver, &st);
+        fprintf(f, "  %-12s seed %llu, %lld of %lld iterations", m->weights,
+                (unsigned long long)m->o.seed, (long long)st.iter, (long long)st.iter_total);
+        if (m->nval && st.finished)
+            fprintf(f, ", kept iteration %lld",
+                    (long long)(m->selected_iter >= 0 ? m->selected_iter : st.iter));
+        if (isfinite(m->keep_diff))
+            fprintf(f, " (last - best %+.3g ± %.2g)", m->keep_diff, m->keep_se);
+        fputc('\n', f);
+    }
+}
+
 void hjb_session_print(const hjb_session *h, FILE *f)
 {
+    if (h->nmembers) {
+        ensemble_print(h, f);
+        return;
+    }
     optsched_dgm_stats st;
     optsched_dgm_solver_get_stats(h->stage1 ? h->stage1 : h->solver, &st);
     fprintf(
@@ -582,15 +641,12 @@ void hjb_session_print(const hjb_session *h, FILE *f)
     if (h->weights[0]) fprintf(f, "weights        %s (+ .json)\n", h->weights);
 }
 
-/* WEIGHTS.json: written to a temporary name and renamed. */
-static int write_sidecar(const hjb_session *h, optsched_error *err)
+/* doc into path, through a temporary name renamed over it (readers never see half a file). */
+static int write_json(const char *path, const cJSON *doc, optsched_error *err)
 {
-    char path[1100], tmp[1200];
-    snprintf(path, sizeof path, "%s.json", h->weights);
+    char tmp[1200];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    cJSON *doc = hjb_session_json(h);
     char *text = cJSON_Print(doc);
-    cJSON_Delete(doc);
     FILE *f = fopen(tmp, "w");
     int ok = f && text && fputs(text, f) >= 0;
     if (f && fclose(f) != 0) ok = 0;
@@ -601,6 +657,29 @@ static int write_sidecar(const hjb_session *h, optsched_error *err)
                                   strerror(errno));
     }
     return OPTSCHED_OK;
+}
+
+/* WEIGHTS.json, the session's description and statistics. */
+static int write_sidecar(const hjb_session *h, optsched_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s.json", h->weights);
+    cJSON *doc = hjb_session_json(h);
+    int st = write_json(path, doc, err);
+    cJSON_Delete(doc);
+    return st;
+}
+
+int hjb_ensemble_describe(const hjb_session *h, const char *ensemble, int members, optsched_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s.json", ensemble);
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddNumberToObject(doc, "members", members);
+    add_description(doc, h);
+    int st = write_json(path, doc, err);
+    cJSON_Delete(doc);
+    return st;
 }
 
 /* A binary file beside the weights, WEIGHTS<suffix>: an 8-byte magic, a count n, then the
@@ -1153,11 +1232,36 @@ static int load_ensemble(hjb_session *h, const char *list, optsched_error *err)
     return st;
 }
 
-int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
+void hjb_member_name(char *out, size_t n, const char *ensemble, int i)
 {
-    if (strchr(weights, ',')) return load_ensemble(h, weights, err);
-    memset(h, 0, sizeof *h);
-    snprintf(h->weights, sizeof h->weights, "%s", weights);
+    snprintf(out, n, "%s.m%d", ensemble, i);
+}
+
+/* The networks of an ensemble trained by `hjb train --members` (ENSEMBLE.m0, ...), loaded as
+ * the ensemble "ENSEMBLE.m0,ENSEMBLE.m1,...". */
+static int load_members(hjb_session *h, const char *ensemble, int members, optsched_error *err)
+{
+    if (members > OPTSCHED_DGM_MAX_MEMBERS + 1)
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--weights: '%s.json' describes %d members, at most %d",
+                                  ensemble, members, OPTSCHED_DGM_MAX_MEMBERS + 1);
+    const size_t each = strlen(ensemble) + 16;
+    char *list = malloc((size_t)members * each), *end = list;
+    if (!list) return optsched_error_set(err, OPTSCHED_ENOMEM, "out of memory");
+    for (int i = 0; i < members; i++) {
+        if (i) *end++ = ',';
+        hjb_member_name(end, each, ensemble, i);
+        end += strlen(end);
+    }
+    int st = load_ensemble(h, list, err);
+    free(list);
+    if (!st) snprintf(h->ensemble, sizeof h->ensemble, "%s", ensemble);
+    return st;
+}
+
+/* WEIGHTS.json parsed (*doc, for the caller to delete) and its model and training options
+ * read into h (nothing built). */
+static int read_description(hjb_session *h, const char *weights, cJSON **doc, optsched_error *err)
+{
     char path[1100];
     snprintf(path, sizeof path, "%s.json", weights);
     FILE *f = fopen(path, "r");
@@ -1180,16 +1284,14 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
     }
     fclose(f);
     if (text) text[len] = '\0';
-    cJSON *doc = text ? cJSON_Parse(text) : NULL;
+    *doc = text ? cJSON_Parse(text) : NULL;
     free(text);
-    const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "model");
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(doc, "train");
-    if (!doc || !cJSON_IsObject(m) || !cJSON_IsObject(t)) {
-        cJSON_Delete(doc);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(*doc, "model");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(*doc, "train");
+    if (!*doc || !cJSON_IsObject(m) || !cJSON_IsObject(t))
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--weights: '%s' is not a weights description (model, train)",
                                   path);
-    }
     optsched_model_params *p = &h->params;
     optsched_model_params_default(p);
     p->modes = (int)num(m, "modes", p->modes);
@@ -1254,12 +1356,67 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
                       : OPTSCHED_HJB_CONTROLS_BOX;
     o->greedy_best = cn && !strcmp(cn, "best");
     if (cn && !o->greedy_best && (o->controls = controls_from_name(cn)) < 0) {
-        optsched_error_set(err, OPTSCHED_EINVAL, "--weights: '%s' names unknown greedy controls '%s'",
-                           path, cn);
-        cJSON_Delete(doc);
-        return OPTSCHED_EINVAL;
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--weights: '%s' names unknown greedy controls '%s'", path, cn);
     }
     o->seed = (uint64_t)num(t, "seed", 42);
+    optsched_mc_options_default(&h->mc);
+    h->mc.seed = o->seed;
+    /* the validation paths' steps (files from before it was recorded: the default then) */
+    h->mc.steps = (int)num(t, "steps", h->mc.steps);
+    return OPTSCHED_OK;
+}
+
+int hjb_session_new_member(hjb_session *h, const char *ensemble, int i, optsched_error *err)
+{
+    memset(h, 0, sizeof *h);
+    cJSON *doc = NULL;
+    int st = read_description(h, ensemble, &doc, err);
+    const int members = st ? 0 : (int)num(doc, "members", 0);
+    cJSON_Delete(doc);
+    if (st) return st;
+    if (members <= 0)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--weights: '%s.json' describes one network, not an ensemble (train one with --members)",
+                                  ensemble);
+    if (i < 0 || i >= members)
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--member: expected an integer in [0, %d], got %d",
+                                  members - 1, i);
+    h->o.seed += (uint64_t)i; /* member i: the ensemble's seed + i */
+    h->mc.seed = h->o.seed;
+    hjb_member_name(h->weights, sizeof h->weights, ensemble, i);
+    return build(h, err);
+}
+
+int hjb_ensemble_members(const char *weights, int *members, optsched_error *err)
+{
+    hjb_session h;
+    memset(&h, 0, sizeof h);
+    cJSON *doc = NULL;
+    int st = read_description(&h, weights, &doc, err);
+    *members = st ? 0 : (int)num(doc, "members", 0);
+    cJSON_Delete(doc);
+    return st;
+}
+
+int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
+{
+    if (strchr(weights, ',')) return load_ensemble(h, weights, err);
+    memset(h, 0, sizeof *h);
+    snprintf(h->weights, sizeof h->weights, "%s", weights);
+    cJSON *doc = NULL;
+    int st = read_description(h, weights, &doc, err);
+    const int members = st ? 0 : (int)num(doc, "members", 0);
+    if (!st && members > 0) { /* an ensemble's description: its members' networks */
+        cJSON_Delete(doc);
+        return load_members(h, weights, members, err);
+    }
+    if (st) {
+        cJSON_Delete(doc);
+        return st;
+    }
+    hjb_train_opts *o = &h->o;
+    char path[1100];
     /* the validations of a run with policy selection, to resume it as it would have gone on */
     const cJSON *stats = cJSON_GetObjectItemCaseSensitive(doc, "stats");
     const cJSON *va = cJSON_GetObjectItemCaseSensitive(stats, "validation");
@@ -1290,9 +1447,7 @@ int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err)
             if ((double)val[i].iter == selected) b = i;
         o->controls = val[b].controls;
     }
-    optsched_mc_options_default(&h->mc);
-    h->mc.seed = o->seed;
-    int st = build(h, err);
+    st = build(h, err);
     if (!st) st = optsched_dgm_solver_load(h->solver, weights, err);
     h->val = val;
     h->nval = nv;

@@ -108,6 +108,7 @@ typedef struct hjb_session {
      * solvers are members of this one's (optsched_dgm_solver_add_member) */
     struct hjb_session *members;
     int nmembers;
+    char ensemble[1024]; /* loaded from an ensemble's description (--members): its name */
 } hjb_session;
 
 /* A new session from flags: the preset, then the flags given explicitly. */
@@ -118,8 +119,20 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *table, int 
  * only a label); Monte Carlo options default with the given seed. */
 int hjb_session_new_opts(hjb_session *h, const optsched_model_params *p, const char *preset,
                          const hjb_train_opts *o, uint64_t seed, optsched_error *err);
-/* A session from WEIGHTS and WEIGHTS.json. */
+/* A session from WEIGHTS and WEIGHTS.json; "W1,W2,...", or W whose W.json describes an
+ * ensemble (hjb_ensemble_describe), loads the networks as an ensemble. */
 int hjb_session_load(hjb_session *h, const char *weights, optsched_error *err);
+
+/* Ensembles trained in one command (`hjb train --members M`): ENSEMBLE.json describes them
+ * ({"members": M, "model", "train"}: one network's description without statistics), and
+ * member i is the network ENSEMBLE.m<i> trained with those options and seed + i. */
+void hjb_member_name(char *out, size_t n, const char *ensemble, int i);
+/* ENSEMBLE.json for `members` networks trained with h's model and options. */
+int hjb_ensemble_describe(const hjb_session *h, const char *ensemble, int members, optsched_error *err);
+/* How many members WEIGHTS.json describes: 0 for one network's description. */
+int hjb_ensemble_members(const char *weights, int *members, optsched_error *err);
+/* A new session for member i of the ensemble ENSEMBLE.json describes (weights ENSEMBLE.m<i>). */
+int hjb_session_new_member(hjb_session *h, const char *ensemble, int i, optsched_error *err);
 /* Trains to the end (or continues), printing a progress line on stderr when
  * progress is set, checkpointing every `every` iterations (0: a tenth of a
  * round), and finally writing WEIGHTS and WEIGHTS.json (if weights is set). */
