@@ -390,6 +390,8 @@ expect2 "--member: expected an integer in \[0, 2\], got 3" hjb train --weights "
 expect2 "--weights: '$tmp/a.json' describes one network, not an ensemble" hjb train --weights "$tmp/a" --member 0
 expect2 "--members: the run in '$tmp/en1' has 3 members, got 2" hjb train --weights "$tmp/en1" --resume --members 2
 expect2 "--members: '$tmp/a' is one network's run" hjb train --weights "$tmp/a" --resume --members 2
+expect2 "--jobs: trains the members of an ensemble, needs --members" hjb train --weights "$tmp/c" --jobs 2
+expect2 "--jobs: trains the members of an ensemble; '$tmp/a' is one network's run" hjb train --weights "$tmp/a" --resume --jobs 2
 expect2 "unknown subcommand" hjb fly
 [ ! -e "$tmp/c" ] && [ ! -e "$tmp/c.json" ] && [ ! -e "$tmp/c.m0" ] && ok "nothing written on bad input" || bad "files left on bad input"
 echo "$fails failed"

@@ -36,7 +36,7 @@ static const char *usage =
     "          continues it, --member I trains only member I (e.g. on another machine).";
 
 /* What --members, --member and --resume ask for: an ensemble's M (0: one network). */
-static int ensemble_size(const hjb_cli *c, int members, int member, int resume, int *m,
+static int ensemble_size(const hjb_cli *c, int members, int member, int jobs, int resume, int *m,
                          optsched_error *err)
 {
     *m = 0;
@@ -46,9 +46,14 @@ static int ensemble_size(const hjb_cli *c, int members, int member, int resume, 
     if (member >= 0) return OPTSCHED_OK;
     if (!resume) {
         *m = members;
-        return OPTSCHED_OK;
+        return jobs > 1 && !members ? optsched_error_set(err, OPTSCHED_EINVAL,
+                                                         "--jobs: trains the members of an ensemble, needs --members")
+                                    : OPTSCHED_OK;
     }
     int st = hjb_ensemble_members(c->weights, m, err);
+    if (!st && jobs > 1 && *m == 0)
+        st = optsched_error_set(err, OPTSCHED_EINVAL,
+                                "--jobs: trains the members of an ensemble; '%s' is one network's run", c->weights);
     if (!st && members > 0 && *m != members)
         st = *m ? optsched_error_set(err, OPTSCHED_EINVAL,
                                      "--members: the run in '%s' has %d members, got %d", c->weights, *m, members)
@@ -90,7 +95,7 @@ static int train(int argc, char **argv)
                                 "--weights: one file to train, got '%s' (an ensemble W1,W2,... is for eval and diagnose)",
                                 c.weights);
     int m = 0;
-    if (!st) st = ensemble_size(&c, members, member, resume, &m, &err);
+    if (!st) st = ensemble_size(&c, members, member, jobs, resume, &m, &err);
     if (!st && member >= 0) { /* one member; the others train elsewhere */
         st = hjb_member_train(&h, c.weights, member, resume, every, progress && jobs == 1, &err);
     } else if (!st && m > 0) {

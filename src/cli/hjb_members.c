@@ -116,7 +116,11 @@ static int in_children(const hjb_members_opts *o, optsched_error *err)
         }
         if (!running) break;
         int i, status;
-        if (wait_one(pid, o->members, &i, &status)) break;
+        if (wait_one(pid, o->members, &i, &status)) { /* none to wait for, though some should run */
+            free(pid);
+            return optsched_error_set(err, OPTSCHED_EFAIL, "--jobs: lost track of the member processes (%s)",
+                                      strerror(errno));
+        }
         running--;
         const int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
         if (!ok && failed < 0) {
