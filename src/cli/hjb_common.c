@@ -539,34 +539,9 @@ static void add_description(cJSON *doc, const hjb_session *h)
     cJSON_AddItemToObject(doc, "train", train);
 }
 
-/* An ensemble's description: its model and training options (the first network's, whose seed
- * is the ensemble's), and each network's weights, seed and statistics. */
-static cJSON *ensemble_json(const hjb_session *h)
+/* One network's description, statistics and validations (an ensemble's first network alone). */
+static cJSON *network_json(const hjb_session *h)
 {
-    cJSON *doc = cJSON_CreateObject();
-    if (h->ensemble[0]) cJSON_AddStringToObject(doc, "ensemble", h->ensemble);
-    cJSON_AddNumberToObject(doc, "members", 1 + h->nmembers);
-    add_description(doc, h);
-    cJSON *nets = cJSON_AddArrayToObject(doc, "networks");
-    for (int i = -1; i < h->nmembers; i++) {
-        const hjb_session *m = i < 0 ? h : &h->members[i];
-        hjb_session one = *m; /* the network alone */
-        one.nmembers = 0;
-        cJSON *full = hjb_session_json(&one), *e = cJSON_CreateObject();
-        cJSON_AddStringToObject(e, "weights", m->weights);
-        cJSON_AddNumberToObject(e, "seed", (double)m->o.seed);
-        cJSON_AddItemToObject(e, "stats", cJSON_DetachItemFromObjectCaseSensitive(full, "stats"));
-        cJSON *s2 = cJSON_DetachItemFromObjectCaseSensitive(full, "stage2");
-        if (s2) cJSON_AddItemToObject(e, "stage2", s2);
-        cJSON_Delete(full);
-        cJSON_AddItemToArray(nets, e);
-    }
-    return doc;
-}
-
-cJSON *hjb_session_json(const hjb_session *h)
-{
-    if (h->nmembers) return ensemble_json(h);
     cJSON *doc = cJSON_CreateObject();
     add_description(doc, h);
     optsched_dgm_stats st;
@@ -593,6 +568,35 @@ cJSON *hjb_session_json(const hjb_session *h)
     if (h->weights[0]) cJSON_AddStringToObject(doc, "weights", h->weights);
     return doc;
 }
+
+/* An ensemble's description: its model and training options (the first network's, whose seed
+ * is the ensemble's), and each network's weights, seed and statistics. */
+static cJSON *ensemble_json(const hjb_session *h)
+{
+    cJSON *doc = cJSON_CreateObject();
+    if (h->ensemble[0]) cJSON_AddStringToObject(doc, "ensemble", h->ensemble);
+    cJSON_AddNumberToObject(doc, "members", 1 + h->nmembers);
+    add_description(doc, h);
+    cJSON *nets = cJSON_AddArrayToObject(doc, "networks");
+    for (int i = -1; i < h->nmembers; i++) {
+        const hjb_session *m = i < 0 ? h : &h->members[i];
+        cJSON *full = network_json(m), *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "weights", m->weights);
+        cJSON_AddNumberToObject(e, "seed", (double)m->o.seed);
+        cJSON_AddItemToObject(e, "stats", cJSON_DetachItemFromObjectCaseSensitive(full, "stats"));
+        cJSON *s2 = cJSON_DetachItemFromObjectCaseSensitive(full, "stage2");
+        if (s2) cJSON_AddItemToObject(e, "stage2", s2);
+        cJSON_Delete(full);
+        cJSON_AddItemToArray(nets, e);
+    }
+    return doc;
+}
+
+cJSON *hjb_session_json(const hjb_session *h)
+{
+    return h->nmembers ? ensemble_json(h) : network_json(h);
+}
+
 
 /* One line per network of an ensemble. */
 static void ensemble_print(const hjb_session *h, FILE *f)
