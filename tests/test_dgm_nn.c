@@ -167,11 +167,17 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < N * (size_t)d; i++) x[i] = 2 * urand(&rs) - 1;
     CHECK_OK(optsched_dgm_forward_f64(jets, w, net, N, x, &err), err);
 
-    /* Value channel equals a value-only evaluation exactly (same arithmetic). */
+    /* Value channel equals a value-only evaluation to rounding: the same products, but the
+     * jets' GEMMs are C times wider, and a BLAS kernel may sum the edge columns of a block
+     * in another order (bit-identical with OpenBLAS's Prescott and Sandybridge kernels; with
+     * its Zen kernels measured 1.96 ulp, printed below). Tolerance 8 ulp of |V|;
+     * a wrong channel is off by O(1). */
     CHECK_OK(optsched_dgm_forward_f64(vp, wv, net, N, x, &err), err);
-    int same = 1;
-    for (size_t p = 0; p < N; p++) same &= vp[p] == jets[p * C];
-    CHECK(same, "value-only forward differs from the value channel");
+    double vdiff = 0;
+    for (size_t p = 0; p < N; p++)
+        vdiff = fmax(vdiff, fabs(vp[p] - jets[p * C]) / (fabs(jets[p * C]) * 0x1p-52));
+    printf("value-only forward vs the value channel: %.3g ulp\n", vdiff);
+    CHECK(vdiff <= 8, "value-only forward differs from the value channel by %.3g ulp", vdiff);
 
     /* First derivatives: central differences of V, h = 1e-5 (truncation ~1e-10 * V'''). */
     double emax1 = 0, emax2 = 0, emax2v = 0;

@@ -167,6 +167,15 @@ typedef struct {
      * optsched_hjb_state maps a network input back to the model's a. Needs no convexity
      * penalty (it would act on the network's coordinate). 0: off. */
     double stretch;
+    /* One mode, with exact_boundary. > 0: the value's kink at a = 0 is built into the form,
+     *     V = V0 − V0|_{a=0} + V_park + S·h(a)·N,   h(a) = a²/(s sqrt(a² + ε²)),
+     * ε = kink · s, s = |a(0)|: V = V_park (the exact value of parking) on a = 0 with no
+     * penalty, h ≈ |a|/s beyond ε (the offset falls off as ε²/|a|), so a smooth N carries the
+     * slope c(r, t) of V ≈ V_park + c|a| and the kink is rounded only within ε, with the
+     * curvature 2N S/(s ε) there that slows the greedy policy as a reaches 0. The shift
+     * V_park − V0|_{a=0} depends on (r, t) alone and vanishes on both boundary faces; the
+     * relative weights still use V0. 0: off. */
+    double kink;
 } optsched_hjb_sampling;
 
 enum { OPTSCHED_HJB_PRIOR_NONE = 0, OPTSCHED_HJB_PRIOR_PACE = 1, OPTSCHED_HJB_PRIOR_OPENLOOP = 2 };

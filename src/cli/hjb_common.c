@@ -87,6 +87,8 @@ int hjb_cli_flags(hjb_cli *c, cli_arg *t)
                        "one mode: the network sees |a| (V is even in a) and a = 0 is the parking face, so the value's kink there is the edge of the network's domain", 0};
     t[n++] = (cli_arg){"--stretch", CLI_DOUBLE, &c->stretch, "[0,10]",
                        "the network's a_k = |a0_k| psi(x_k), psi(x) = x sqrt(x^2 + X^2)/sqrt(1 + X^2): beyond X it sees x ~ sign(a) sqrt(|a|/|a0|), so the value's kink at a = 0 is X times weaker (0: off, else at least 0.001; needs --lambda-struct 0)", 0};
+    t[n++] = (cli_arg){"--kink", CLI_DOUBLE, &c->kink, "[0,1]",
+                       "one mode, with an exact boundary: V = V0 - V0(a=0) + V_park + S h(a) N with h(a) = a^2/(|a0| sqrt(a^2 + (X |a0|)^2)), so V is parking's value on a = 0 and its kink there is rounded only within X |a0| (0: off, else at least 0.001)", 0};
     t[n++] = (cli_arg){"--reachable", CLI_FLAG, &c->reachable, NULL,
                        "draw the box's (r, t) over the reachable set r <= C - B_min t only", 0};
     t[n++] = (cli_arg){"--exact-boundary", CLI_FLAG, &c->exact_boundary, NULL,
@@ -191,9 +193,9 @@ static int build(hjb_session *h, optsched_error *err)
     h->keep_diff = h->keep_se = NAN;
     int st = optsched_model_alloc(&h->m, &h->params, err);
     if (st) return st;
-    if ((h->o.fold || h->o.park_face) && h->m->K != 1)
+    if ((h->o.fold || h->o.park_face || h->o.kink > 0) && h->m->K != 1)
         return optsched_error_set(err, OPTSCHED_EINVAL, "%s: needs one mode (--modes 1), got %d",
-                                  h->o.fold ? "--fold" : "--park-face", h->m->K);
+                                  h->o.fold ? "--fold" : h->o.kink > 0 ? "--kink" : "--park-face", h->m->K);
     optsched_hjb_sampling samp;
     optsched_hjb_sampling_default(&samp);
     samp.controls = h->o.controls;
@@ -209,6 +211,7 @@ static int build(hjb_session *h, optsched_error *err)
     samp.fold = h->o.fold;
     samp.park_face = h->o.park_face;
     samp.stretch = h->o.stretch;
+    samp.kink = h->o.kink;
     if (!h->o.prior[0]) snprintf(h->o.prior, sizeof h->o.prior, "none");
     const char *prior = hjb_prior_resolve(h->o.prior, h->m->T);
     if (prior != h->o.prior) /* resolved here, so that saved runs record which */
@@ -325,6 +328,7 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (c->fold) h->o.fold = 1;
     if (c->park_face) h->o.park_face = 1;
     if (seen(t, n, "--stretch")) h->o.stretch = c->stretch;
+    if (seen(t, n, "--kink")) h->o.kink = c->kink;
     if (seen(t, n, "--spread-starts")) h->o.spread_starts = c->spread_starts;
     if (h->o.spread_starts > 0 && !(h->o.onpolicy_frac > 0 || h->o.mc_values))
         return optsched_error_set(err, OPTSCHED_EINVAL,
@@ -357,6 +361,15 @@ int hjb_session_new(hjb_session *h, const hjb_cli *c, const cli_arg *t, int n, o
     if (h->o.stretch > 0 && h->o.stretch < 1e-3)
         return optsched_error_set(err, OPTSCHED_EINVAL,
                                   "--stretch: expected 0 or a value in [0.001, 10], got %g", h->o.stretch);
+    if (h->o.kink > 0 && h->o.kink < 1e-3)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--kink: expected 0 or a value in [0.001, 1], got %g", h->o.kink);
+    if (h->o.kink > 0 && (h->o.fold || h->o.stretch > 0))
+        return optsched_error_set(err, OPTSCHED_EINVAL, "--kink: not with --%s (choose one form)",
+                                  h->o.fold ? "fold" : "stretch");
+    if (h->o.kink > 0 && !h->o.exact_boundary)
+        return optsched_error_set(err, OPTSCHED_EINVAL,
+                                  "--kink: needs an exact boundary (--exact-boundary, or --preset accurate)");
     if (h->o.stretch > 0 && h->o.fold)
         return optsched_error_set(err, OPTSCHED_EINVAL, "--stretch: not with --fold (choose one coordinate)");
     if (h->o.stretch > 0 && h->o.lambda_struct > 0)
@@ -465,6 +478,7 @@ static cJSON *train_json(const hjb_train_opts *o)
     cJSON_AddBoolToObject(t, "fold", o->fold);
     cJSON_AddBoolToObject(t, "park_face", o->park_face);
     cJSON_AddNumberToObject(t, "stretch", o->stretch);
+    cJSON_AddNumberToObject(t, "kink", o->kink);
     cJSON_AddNumberToObject(t, "spread_starts", o->spread_starts);
     cJSON_AddNumberToObject(t, "select_paths", o->select_paths);
     cJSON_AddBoolToObject(t, "mc_values", o->mc_values);
@@ -1342,6 +1356,7 @@ static int read_description(hjb_session *h, const char *weights, cJSON **doc, op
     o->fold = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "fold"));
     o->park_face = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "park_face"));
     o->stretch = num(t, "stretch", 0);
+    o->kink = num(t, "kink", 0);
     o->spread_starts = (int)num(t, "spread_starts", 0);
     o->select_paths = (int)num(t, "select_paths", 0);
     o->mc_values = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "mc_values"));

@@ -23,11 +23,11 @@ typedef struct {
         reachable, spread_starts, fold, park_face, relative_boundary, stage2;
     const char *keep; /* "best" or "last" */
     double lr, lr_decay, path_frac, onpolicy_frac, relative, lambda_bc, lambda_struct, lambda_data,
-        warmup, terminal_power, stretch, stage2_scale;
+        warmup, terminal_power, stretch, kink, stage2_scale;
     const char *relative_to; /* "prior" or "value" */
 } hjb_cli;
 
-#define HJB_TRAIN_FLAGS 36
+#define HJB_TRAIN_FLAGS 37
 
 /* Appends the common flags and the training flags; returns the count. */
 int hjb_cli_flags(hjb_cli *c, cli_arg *table);
@@ -52,6 +52,7 @@ typedef struct {
     int fold;           /* 1: the network sees |a| (hjb.h; one mode) */
     int park_face;      /* 1: boundary points on a = 0 with parking's value (hjb.h; one mode) */
     double stretch;     /* > 0: the network's a-coordinate stretched near 0 (hjb.h); 0: off */
+    double kink;        /* > 0: the kink at a = 0 built into V's form, rounded within kink |a0| (hjb.h; one mode) */
     double lr, lr_decay, path_frac, lambda_bc, lambda_struct, lambda_data, warmup;
     double onpolicy_frac; /* share of points near the validation paths' states (hjb.h) */
     double relative;      /* the residual relative to the prior (hjb.h); 0: off */

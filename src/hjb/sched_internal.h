@@ -17,6 +17,10 @@ int sched_prior_jets(sched_prior *p, size_t n, const double *x, double *jets);
 /* The exact value of parking from a = 0 with budget r at time t: η_min and B_max until the
  * budget or the horizon ends — the least noise a run can add per unit of compute. */
 int sched_prior_park(sched_prior *p, double r, double t, double *V);
+/* The same value with its derivatives in r and t (model coordinates): parking runs for
+ * τ = min(T − t, r/B_max), so ∂_r = ∂_τ/B_max while the budget binds, ∂_t = −∂_τ while the
+ * horizon does. */
+int sched_prior_park_jets(sched_prior *p, double r, double t, double *V, double *Vr, double *Vt);
 /* The pace policy's controls at remaining budget r and time t. */
 void sched_prior_controls(const optsched_model *m, double r, double t, double *eta, double *B);
 

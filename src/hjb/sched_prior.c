@@ -92,13 +92,24 @@ static int value_const(sched_prior *p, double eta, double B, double tau, const d
     return OPTSCHED_OK;
 }
 
-int sched_prior_park(sched_prior *p, double r, double t, double *V)
+int sched_prior_park_jets(sched_prior *p, double r, double t, double *V, double *Vr, double *Vt)
 {
     const optsched_model *m = p->m;
     const double trem = isfinite(m->T) ? fmax(0.0, m->T - t) : INFINITY;
-    double mom[OPTSCHED_MAX_MODES] = {0};
-    return value_const(p, m->eta_min, m->B_max, fmin(trem, fmax(0.0, r) / m->B_max), mom, V,
-                       NULL, NULL);
+    const double run = fmax(0.0, r) / m->B_max; /* how long the budget lasts at B_max */
+    double mom[OPTSCHED_MAX_MODES] = {0}, Vtau = 0;
+    const int budget_binds = run < trem; /* else the horizon ends the run */
+    int st = value_const(p, m->eta_min, m->B_max, budget_binds ? run : trem, mom, V, NULL, &Vtau);
+    if (st) return st;
+    *Vr = budget_binds && r > 0 ? Vtau / m->B_max : 0.0;
+    *Vt = !budget_binds && isfinite(m->T) ? -Vtau : 0.0;
+    return OPTSCHED_OK;
+}
+
+int sched_prior_park(sched_prior *p, double r, double t, double *V)
+{
+    double Vr, Vt;
+    return sched_prior_park_jets(p, r, t, V, &Vr, &Vt);
 }
 
 int sched_prior_jets(sched_prior *p, size_t n, const double *x, double *jets)

@@ -23,6 +23,7 @@ struct optsched_hjb_problem {
     sched_prior *prior;            /* the pace prior, or NULL */
     sched_track *track;            /* the open-loop prior, or NULL */
     sched_prior *park;             /* park_face (K = 1): the value of parking at a = 0 */
+    sched_prior *kpark;            /* kink (K = 1): the same, for the form's shift */
     /* the pace policy's moment path, for sampling near where runs go (s.path_frac > 0):
      * mean and standard deviation of a_k at NPATH times spread over [0, path_end] */
     double path_end, path_B;
@@ -62,7 +63,7 @@ void optsched_hjb_sampling_default(optsched_hjb_sampling *s)
         .a_low = -0.5, .a_high = 1.25, .a_noise = 0.0, .controls = OPTSCHED_HJB_CONTROLS_BOX, .initial = NULL,
         .prior = OPTSCHED_HJB_PRIOR_PACE, .prior_schedule = NULL, .path_frac = 0.0,
         .reachable = 0, .onpolicy_frac = 0.0, .compute_clock = 0, .relative = 0.0, .exact_boundary = 0, .terminal_power = 1.0,
-        .evaluate_prior = 0, .fold = 0, .park_face = 0, .stretch = 0.0, .relative_value = 0,
+        .evaluate_prior = 0, .fold = 0, .park_face = 0, .stretch = 0.0, .kink = 0.0, .relative_value = 0,
         .relative_boundary = 0};
 }
 
@@ -389,7 +390,10 @@ static int improve(void *ctx, size_t n, const double *x, const double *jets, dou
 
 static int prior(void *ctx, size_t n, const double *x, double *jets);
 
-/* The prior's jets at n points into *buf (grown as needed; [n][C]). */
+static int prior_raw(optsched_hjb_problem *p, size_t n, const double *x, double *jets);
+
+/* The prior's jets (V0 itself, without kink's shift) at n points into *buf (grown as
+ * needed; [n][C]). */
 static int prior_into(optsched_hjb_problem *p, size_t n, const double *x, double **buf, size_t *cap)
 {
     if (n > *cap) {
@@ -398,7 +402,7 @@ static int prior_into(optsched_hjb_problem *p, size_t n, const double *x, double
         *buf = w;
         *cap = n;
     }
-    return prior(p, n, x, *buf);
+    return prior_raw(p, n, x, *buf);
 }
 
 /* ∂_tV + Σ_k [−ηλ_kPa_k ∂_{a_k}V + η²λ_k(ℓ+σ²)/(2B) ∂²_{a_k}V] − B ∂_rV, in the
@@ -514,9 +518,8 @@ int optsched_hjb_problem_set_anchors(optsched_hjb_problem *p, size_t n, const do
     return OPTSCHED_OK;
 }
 
-static int prior(void *ctx, size_t n, const double *x, double *jets)
+static int prior_raw(optsched_hjb_problem *p, size_t n, const double *x, double *jets)
 {
-    optsched_hjb_problem *p = ctx;
     if (!(p->s.stretch > 0))
         return p->track ? sched_track_jets(p->track, n, x, jets) : sched_prior_jets(p->prior, n, x, jets);
     /* the priors take the model's a: map the inputs back, then their jets forward
@@ -539,6 +542,38 @@ static int prior(void *ctx, size_t n, const double *x, double *jets)
             J[CH_A(k)] *= a1;
         }
     return st;
+}
+
+/* The prior of the network's form: V0, and with kink V0 − V0|_{a=0} + V_park (hjb.h), whose
+ * a-derivatives are V0's (the shift depends on r and t alone). */
+static int prior(void *ctx, size_t n, const double *x, double *jets)
+{
+    optsched_hjb_problem *p = ctx;
+    int st = prior_raw(p, n, x, jets);
+    if (st || !(p->s.kink > 0)) return st;
+    const int K = p->m->K, d = K + 2, C = NCH(K);
+    for (size_t i = 0; i < n; i++) {
+        double x0[OPTSCHED_MAX_MODES + 2] = {0}, J0[NCH(OPTSCHED_MAX_MODES)], Vp, Vpr, Vpt;
+        x0[K] = x[i * d + K];
+        x0[K + 1] = x[i * d + K + 1];
+        if ((st = prior_raw(p, 1, x0, J0))) return st;
+        if ((st = sched_prior_park_jets(p->kpark, x0[K] * p->m->C, x0[K + 1] * p->Tspan, &Vp, &Vpr, &Vpt)))
+            return st;
+        double *J = jets + i * (size_t)C;
+        J[0] += Vp - J0[0];
+        J[CH_R(K)] += Vpr * p->m->C - J0[CH_R(K)];
+        J[CH_T(K)] += Vpt * p->Tspan - J0[CH_T(K)];
+    }
+    return OPTSCHED_OK;
+}
+
+/* The kink factor h(a) = a²/(s sqrt(a² + ε²)) of hjb.h and its first two derivatives. */
+static void kink_factor(double eps, double s, double a, double *h, double *h1, double *h2)
+{
+    const double e2 = eps * eps, q2 = a * a + e2, q = sqrt(q2);
+    *h = a * a / (s * q);
+    *h1 = a * (a * a + 2 * e2) / (s * q2 * q);
+    *h2 = e2 * (2 * e2 - a * a) / (s * q2 * q2 * q);
 }
 
 /* S = q w, q = r̃ (1 − t̃^P), w = (V0 + f)/(V0(x0) + f) or 1 (hjb.h, exact_boundary,
@@ -572,6 +607,16 @@ static int multiplier(void *ctx, size_t n, const double *x, double *jets)
         S[CH_R(K)] = q_r * w + q * W[CH_R(K)] * c;
         S[CH_T(K)] = q_t * w + q * W[CH_T(K)] * c;
     }
+    if (p->s.kink > 0) /* times h(a) (one mode): the product rule on the a-channels */
+        for (size_t i = 0; i < n; i++) {
+            double h, h1, h2, *S = jets + i * (size_t)C;
+            kink_factor(p->s.kink * p->ascale[0], p->ascale[0], x[i * d], &h, &h1, &h2);
+            S[CH_AA(K, 0)] = S[CH_AA(K, 0)] * h + 2 * S[CH_A(0)] * h1 + S[0] * h2;
+            S[CH_A(0)] = S[CH_A(0)] * h + S[0] * h1;
+            S[0] *= h;
+            S[CH_R(K)] *= h;
+            S[CH_T(K)] *= h;
+        }
     return OPTSCHED_OK;
 }
 
@@ -632,6 +677,24 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         optsched_error_set(err, OPTSCHED_ENOMEM, "hjb: out of memory");
         return NULL;
     }
+    if (!(p->s.kink >= 0 && p->s.kink <= 1) || (p->s.kink > 0 && p->s.kink < 1e-3)) {
+        optsched_error_set(err, OPTSCHED_EINVAL, "hjb: kink %g not 0 or in [0.001, 1]", p->s.kink);
+        optsched_hjb_problem_free(p);
+        return NULL;
+    }
+    if (p->s.kink > 0 && (m->K != 1 || !p->s.exact_boundary || p->s.fold || p->s.stretch > 0 ||
+                          (!p->prior && !p->track))) {
+        optsched_error_set(err, OPTSCHED_EINVAL,
+                           "hjb: kink needs one mode (K = %d), an exact boundary with a prior, and "
+                           "neither fold nor stretch", m->K);
+        optsched_hjb_problem_free(p);
+        return NULL;
+    }
+    if (p->s.kink > 0 && !(p->kpark = sched_prior_alloc(m, p->Tspan))) {
+        optsched_hjb_problem_free(p);
+        optsched_error_set(err, OPTSCHED_ENOMEM, "hjb: out of memory");
+        return NULL;
+    }
     p->B_ref = fmin(m->B_max, fmax(m->B_min, m->C / p->Tspan));
     if (p->s.exact_boundary && !p->prior && !p->track) {
         optsched_hjb_problem_free(p);
@@ -652,7 +715,7 @@ optsched_hjb_problem *optsched_hjb_problem_create(const optsched_model *m,
         }
         double x0[OPTSCHED_MAX_MODES + 2], J0[NCH(OPTSCHED_MAX_MODES)];
         optsched_hjb_input(p, m->a0, m->C, 0.0, x0);
-        if (prior(p, 1, x0, J0) || !(J0[0] > 0)) {
+        if (prior_raw(p, 1, x0, J0) || !(J0[0] > 0)) {
             optsched_hjb_problem_free(p);
             optsched_error_set(err, OPTSCHED_EINVAL,
                                "hjb: a relative residual needs a positive prior at the initial state");
@@ -698,6 +761,7 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p)
     free(p->penalty);
     sched_prior_free(p->prior);
     sched_prior_free(p->park);
+    sched_prior_free(p->kpark);
     sched_track_free(p->track);
     free(p->path_mean);
     free(p->path_sd);
