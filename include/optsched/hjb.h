@@ -170,7 +170,7 @@ typedef struct {
     /* One mode, with exact_boundary. > 0: the value's kink at a = 0 is built into the form,
      *     V = V0 − V0|_{a=0} + V_park + S·h(a)·N,   h(a) = a²/(s sqrt(a² + ε²)),
      * ε = kink · s, s = |a(0)|: V = V_park (the exact value of parking) on a = 0 with no
-     * penalty, h ≈ |a|/s beyond ε (the offset falls off as ε²/|a|), so a smooth N carries the
+     * penalty, h ≈ |a|/s beyond ε (short of it by the fraction ε²/(2a²)), so a smooth N carries the
      * slope c(r, t) of V ≈ V_park + c|a| and the kink is rounded only within ε, with the
      * curvature 2N S/(s ε) there that slows the greedy policy as a reaches 0. The shift
      * V_park − V0|_{a=0} depends on (r, t) alone and vanishes on both boundary faces; the
