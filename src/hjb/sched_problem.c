@@ -38,6 +38,8 @@ struct optsched_hjb_problem {
     size_t wcap;
     double *mjets; /* [mcap][C] prior jets for the multiplier */
     size_t mcap;
+    double *kx, *kjets; /* kink: [kcap][K + 2] inputs with a = 0, [kcap][C] the prior's jets there */
+    size_t kcap;
     double ascale[OPTSCHED_MAX_MODES]; /* stretch: s_k */
     /* relative_value: the frozen network's V at the points improve was last given (x, n) */
     double *vprev;
@@ -552,12 +554,25 @@ static int prior(void *ctx, size_t n, const double *x, double *jets)
     int st = prior_raw(p, n, x, jets);
     if (st || !(p->s.kink > 0)) return st;
     const int K = p->m->K, d = K + 2, C = NCH(K);
+    if (n > p->kcap) {
+        double *kx = realloc(p->kx, n * (size_t)d * sizeof *kx);
+        if (kx) p->kx = kx;
+        double *kj = kx ? realloc(p->kjets, n * (size_t)C * sizeof *kj) : NULL;
+        if (!kj) return OPTSCHED_ENOMEM;
+        p->kjets = kj;
+        p->kcap = n;
+    }
+    for (size_t i = 0; i < n; i++) { /* the same (r, t) on a = 0 */
+        for (int k = 0; k < K; k++) p->kx[i * d + k] = 0.0;
+        p->kx[i * d + K] = x[i * d + K];
+        p->kx[i * d + K + 1] = x[i * d + K + 1];
+    }
+    if ((st = prior_raw(p, n, p->kx, p->kjets))) return st;
     for (size_t i = 0; i < n; i++) {
-        double x0[OPTSCHED_MAX_MODES + 2] = {0}, J0[NCH(OPTSCHED_MAX_MODES)], Vp, Vpr, Vpt;
-        x0[K] = x[i * d + K];
-        x0[K + 1] = x[i * d + K + 1];
-        if ((st = prior_raw(p, 1, x0, J0))) return st;
-        if ((st = sched_prior_park_jets(p->kpark, x0[K] * p->m->C, x0[K + 1] * p->Tspan, &Vp, &Vpr, &Vpt)))
+        const double *J0 = p->kjets + i * (size_t)C;
+        double Vp, Vpr, Vpt;
+        if ((st = sched_prior_park_jets(p->kpark, x[i * d + K] * p->m->C, x[i * d + K + 1] * p->Tspan,
+                                        &Vp, &Vpr, &Vpt)))
             return st;
         double *J = jets + i * (size_t)C;
         J[0] += Vp - J0[0];
@@ -769,6 +784,8 @@ void optsched_hjb_problem_free(optsched_hjb_problem *p)
     free(p->anchor_y);
     free(p->wjets);
     free(p->mjets);
+    free(p->kx);
+    free(p->kjets);
     free(p->vprev);
     free(p);
 }
